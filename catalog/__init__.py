@@ -1,0 +1,1 @@
+"""The federated catalog: ingest, verify, search, match, federate, web UI."""

@@ -1,0 +1,1 @@
+"""One company's connector: DSP provider and consumer, data plane, enforcement, audit."""

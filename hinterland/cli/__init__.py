@@ -1,0 +1,1 @@
+"""The `hinterland` command line."""
