@@ -1,0 +1,5 @@
+"""`python -m hinterland` is the `hinterland` command."""
+
+from hinterland.cli.main import run
+
+run()
