@@ -30,6 +30,7 @@ from connector.statemachine import (
     next_transfer_state,
 )
 from connector.store.tables import NegotiationRow, OutboxRow, TransferRow
+from hinterland.db.base import Base
 from hinterland.db.engine import session_factory
 from hinterland.errors import Conflict, NotFound, StorageError
 
@@ -101,6 +102,7 @@ def _enqueue(session: AsyncSession, process: str, pid: str, now: float, out: Out
 class _ProcessStore(Generic[RowT]):
     table: type[RowT]
     process: str
+    terminal: frozenset[str]
 
     def __init__(self, engine: AsyncEngine, *, clock: Clock = time.time) -> None:
         self.engine = engine
@@ -157,13 +159,15 @@ class _ProcessStore(Generic[RowT]):
 
         try:
             return await run_write(self.engine, work)
-        except IntegrityError:
-            if row.remote_pid is None:
-                raise Conflict(f"{self.process} {row.pid!r} exists already") from None
-            existing = await self.find_remote(Role(row.role), row.counterparty, row.remote_pid)
-            if existing is None:
-                raise Conflict(f"{self.process} {row.pid!r} exists already") from None
-            return existing
+        except IntegrityError as exc:
+            if row.remote_pid is not None:
+                existing = await self.find_remote(Role(row.role), row.counterparty, row.remote_pid)
+                if existing is not None:
+                    return existing
+            async with session_factory(self.engine)() as session:
+                if await session.get(self.table, row.pid) is not None:
+                    raise Conflict(f"{self.process} {row.pid!r} exists already") from None
+            raise StorageError(f"cannot store {self.process} {row.pid!r}: {exc.orig}") from None
 
     def _next(self, current: str | None, event: Any, sender: Role) -> str:
         raise NotImplementedError
@@ -180,9 +184,10 @@ class _ProcessStore(Generic[RowT]):
         updates: dict[str, Any] | None = None,
         outbound: Sequence[Outbound] = (),
         check: Callable[[RowT], None] | None = None,
+        extra: Sequence[Base] = (),
     ) -> Transition[RowT]:
         """Move process `pid` by `event` sent by `sender`, writing `updates` and queueing
-        `outbound` in the same transaction.
+        `outbound` in the same transaction (and inserting the `extra` rows, e.g. an agreement).
 
         A duplicate (the process is already where `event` leads) changes nothing and queues
         nothing. `check(row)` may raise to refuse the step (e.g. the wrong counterparty).
@@ -212,9 +217,45 @@ class _ProcessStore(Generic[RowT]):
                 raise _Retry()
             for out in outbound:
                 _enqueue(session, self.process, pid, now, out)
+            for item in extra:
+                session.add(item)
             previous = row.state
             await session.refresh(row)
             return Transition(row, True, previous)
+
+        return await run_write(self.engine, work)
+
+    async def set_remote_pid(self, pid: str, remote_pid: str) -> None:
+        """Record the counterparty's id for our process, if not known yet."""
+        t = self.table
+
+        async def work(session: AsyncSession) -> None:
+            await session.execute(
+                update(t)
+                .where(t.pid == pid, t.remote_pid.is_(None))
+                .values(remote_pid=remote_pid)
+                .execution_options(synchronize_session=False)
+            )
+
+        await run_write(self.engine, work)
+
+    async def abandon(self, pid: str, reason: str) -> bool:
+        """Mark a process TERMINATED locally because the counterparty cannot be reached or
+        refused our message; no message is sent. False if it had already ended."""
+        t = self.table
+        terminal = list(self.terminal)
+
+        async def work(session: AsyncSession) -> bool:
+            result = await session.execute(
+                update(t)
+                .where(t.pid == pid, t.state.not_in(terminal))
+                .values(
+                    state="TERMINATED", reason=reason[:2000], updated_at=self.clock(),
+                    version=t.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
         return await run_write(self.engine, work)
 

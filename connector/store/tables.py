@@ -32,6 +32,7 @@ class NegotiationRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     asset_id: Mapped[str | None] = mapped_column(String(PID))
     offer: Mapped[dict[str, Any]] = mapped_column(JSON)
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON)
     agreement_id: Mapped[str | None] = mapped_column(String(PID))
     reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -47,8 +48,8 @@ class AgreementRow(Base):
     __tablename__ = "connector_agreements"
 
     id: Mapped[str] = mapped_column(String(PID), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
     negotiation_pid: Mapped[str] = mapped_column(String(PID))
-    role: Mapped[str] = mapped_column(String(16))
     asset_id: Mapped[str] = mapped_column(String(PID))
     provider: Mapped[str] = mapped_column(String(DID))
     consumer: Mapped[str] = mapped_column(String(DID))
@@ -71,6 +72,7 @@ class TransferRow(Base):
     agreement_id: Mapped[str] = mapped_column(String(PID))
     format: Mapped[str] = mapped_column(String(100))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    claims: Mapped[dict[str, Any]] = mapped_column(JSON)
     data_address: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     token_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     token_expires: Mapped[float | None] = mapped_column(Float)

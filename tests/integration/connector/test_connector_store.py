@@ -38,6 +38,7 @@ def _negotiation(role: Role = Role.PROVIDER, remote: str | None = None) -> Negot
         state="REQUESTED",
         asset_id="urn:asset:bracket",
         offer={"@id": "urn:offer:1"},
+        claims={},
     )
 
 
@@ -129,6 +130,7 @@ async def test_concurrent_identical_steps_apply_once(engine: AsyncEngine) -> Non
             agreement_id="urn:agreement:1",
             format="HttpData-PULL",
             params={},
+            claims={},
         )
     )
     results = await asyncio.gather(

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("asset_id", sa.String(200), nullable=True),
         sa.Column("offer", sa.JSON(), nullable=False),
+        sa.Column("claims", sa.JSON(), nullable=False),
         sa.Column("agreement_id", sa.String(200), nullable=True),
         sa.Column("reason", sa.Text(), nullable=True),
         *_lease(),
@@ -58,7 +59,7 @@ def upgrade() -> None:
         sa.Column("consumer", sa.String(500), nullable=False),
         sa.Column("policy", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.Float(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_connector_agreements"),
+        sa.PrimaryKeyConstraint("id", "role", name="pk_connector_agreements"),
     )
     op.create_table(
         "connector_transfers",
@@ -71,6 +72,7 @@ def upgrade() -> None:
         sa.Column("agreement_id", sa.String(200), nullable=False),
         sa.Column("format", sa.String(100), nullable=False),
         sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("claims", sa.JSON(), nullable=False),
         sa.Column("data_address", sa.JSON(), nullable=True),
         sa.Column("token_hash", sa.String(64), nullable=True),
         sa.Column("token_expires", sa.Float(), nullable=True),

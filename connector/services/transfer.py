@@ -1,0 +1,246 @@
+"""Transfer process (HTTP pull), provider and consumer side.
+
+The provider checks the usage policy when a transfer is requested and counts it at once
+(a print is one transfer); a refusal is answered with a TransferError whose reason a person
+can read, and no process is created. Started transfers get a short-lived bearer token for
+the data plane; only its SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from connector.dsp import messages as m
+from connector.enforcement import Caller
+from connector.services.context import Services
+from connector.services.negotiation import new_pid
+from connector.services.urls import endpoint
+from connector.statemachine import Role
+from connector.statemachine import TransferEvent as TE
+from connector.store.processes import Outbound
+from connector.store.tables import TransferRow
+from hinterland.errors import InputError, NotFound, PermissionDenied
+
+P, C = Role.PROVIDER, Role.CONSUMER
+PULL_FORMAT = "HttpData-PULL"
+SUPPORTED_FORMATS = frozenset({PULL_FORMAT})
+
+
+class UsageDenied(PermissionDenied):
+    """The usage policy refused a transfer; `str()` is the policy's reason."""
+
+    code = "usage_denied"
+
+
+def token_hash(token: str) -> str:
+    """What the provider stores instead of a data-plane token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TransferService:
+    """Both sides of the transfer process protocol."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    # ------------------------------------------------------------------ provider side
+
+    async def on_request(self, msg: m.TransferRequestMessage, caller: Caller) -> TransferRow:
+        """A consumer asks for data under an agreement."""
+        existing = await self.s.transfers.find_remote(P, caller.did, msg.consumerPid)
+        if existing is not None:
+            return existing  # re-delivered request: same process
+        try:
+            agreement = await self.s.agreements.get(msg.agreementId, P)
+        except NotFound:
+            raise InputError(f"unknown agreement {msg.agreementId!r}") from None
+        if agreement.consumer != caller.did:
+            raise InputError(f"unknown agreement {msg.agreementId!r}")
+        negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
+        if negotiation.state != m.NegotiationState.FINALIZED.value:
+            raise InputError(
+                f"agreement {msg.agreementId!r} is not finalized yet "
+                f"(negotiation is {negotiation.state})"
+            )
+        if msg.format not in SUPPORTED_FORMATS:
+            raise InputError(
+                f"format {msg.format!r} is not supported; use one of {sorted(SUPPORTED_FORMATS)}"
+            )
+        params = _params(msg)
+        decision = await self.s.gate.usage(
+            agreement.policy, caller, action=params["action"], params=params, consume=True
+        )
+        await self.s.audit.record(
+            "policy.usage",
+            {"agreement": agreement.id, "caller": caller.did, "action": params["action"],
+             "purpose": params.get("purpose"), "allowed": decision.allowed,
+             "reason": decision.reason, "point": "transfer-request"},
+        )
+        if not decision.allowed:
+            raise UsageDenied(decision.reason)
+        row = await self.s.transfers.create(
+            TransferRow(
+                pid=new_pid(), role=P.value, remote_pid=msg.consumerPid,
+                counterparty=caller.did, counterparty_address=msg.callbackAddress,
+                state=m.TransferState.REQUESTED.value, agreement_id=agreement.id,
+                format=msg.format, params={**params, "counted": True},
+                claims=dict(caller.claims), data_address=None,
+            )
+        )
+        await self._changed(row, True, TE.REQUEST)
+        return row
+
+    async def start(self, row: TransferRow) -> TransferRow:
+        """REQUESTED (worker) or SUSPENDED (management): issue a fresh token and start."""
+        assert row.remote_pid is not None
+        token = secrets.token_urlsafe(32)
+        address = m.http_pull_address(endpoint(self.s.data_base, "transfers", row.pid), token)
+        message = m.TransferStartMessage(
+            providerPid=row.pid, consumerPid=row.remote_pid, dataAddress=address
+        )
+        step = await self.s.transfers.apply(
+            row.pid, TE.START, P,
+            updates={
+                "token_hash": token_hash(token),
+                "token_expires": self.s.clock() + self.s.data_token_lifetime,
+            },
+            outbound=[self._outbound(row, "start", message)],
+        )
+        await self._changed(step.row, step.changed, TE.START)
+        return step.row
+
+    # ------------------------------------------------------------------ consumer side
+
+    async def request(
+        self, agreement_id: str, *, action: str = "use", purpose: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> TransferRow:
+        """Ask the provider of `agreement_id` for the data (management API)."""
+        agreement = await self.s.agreements.get(agreement_id, C)
+        negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
+        pid = new_pid()
+        params: dict[str, Any] = {"action": action, **(extra or {})}
+        if purpose is not None:
+            params["purpose"] = purpose
+        message = m.TransferRequestMessage(
+            consumerPid=pid, agreementId=agreement_id, format=PULL_FORMAT,
+            callbackAddress=self.s.callback_base, **params,
+        )
+        row = await self.s.transfers.create(
+            TransferRow(
+                pid=pid, role=C.value, remote_pid=None, counterparty=agreement.provider,
+                counterparty_address=negotiation.counterparty_address,
+                state=m.TransferState.REQUESTED.value, agreement_id=agreement_id,
+                format=PULL_FORMAT, params=params, claims={}, data_address=None,
+            ),
+            outbound=[
+                Outbound(endpoint(negotiation.counterparty_address, "transfers", "request"),
+                         agreement.provider, message.to_json())
+            ],
+        )
+        await self._changed(row, True, TE.REQUEST)
+        return row
+
+    # ------------------------------------------------------------------ both sides
+
+    async def on_message(
+        self, pid: str, event: TE, msg: Any, caller: Caller, *, our_role: Role
+    ) -> TransferRow:
+        """Start, suspension, completion or termination from the counterparty."""
+        sender = C if our_role is P else P
+        updates: dict[str, Any] = {}
+        if event is TE.START and our_role is C and msg.dataAddress is not None:
+            updates["data_address"] = msg.dataAddress.to_json()
+        if our_role is C:
+            updates["remote_pid"] = msg.providerPid
+        if event in (TE.SUSPENSION, TE.TERMINATION) and (msg.reason or msg.code):
+            updates["reason"] = _reason(msg.reason, msg.code)
+
+        def check(row: TransferRow) -> None:
+            if row.counterparty != caller.did or row.role != our_role.value:
+                raise NotFound(f"no transfer {row.pid!r}")
+            ours, theirs = (
+                (msg.providerPid, msg.consumerPid) if our_role is P
+                else (msg.consumerPid, msg.providerPid)
+            )
+            if ours != row.pid:
+                raise InputError("the process id in the message differs from the one in the path")
+            if row.remote_pid is not None and theirs != row.remote_pid:
+                raise InputError(f"{theirs!r} does not belong to transfer {row.pid!r}")
+
+        step = await self.s.transfers.apply(pid, event, sender, check=check, updates=updates)
+        await self._changed(step.row, step.changed, event)
+        return step.row
+
+    async def act(
+        self, pid: str, event: TE, *, reason: str | None = None, code: str | None = None
+    ) -> TransferRow:
+        """Suspend, resume (start), complete or terminate our side (management API)."""
+        row = await self.s.transfers.get(pid)
+        role = Role(row.role)
+        if event is TE.START and role is P:
+            return await self.start(row)
+        if row.remote_pid is None:
+            if event is TE.TERMINATION:
+                await self.s.transfers.abandon(pid, reason or "terminated before acknowledgement")
+                return await self.s.transfers.get(pid)
+            raise InputError("the provider has not acknowledged this transfer yet")
+        provider_pid, consumer_pid = (
+            (row.pid, row.remote_pid) if role is P else (row.remote_pid, row.pid)
+        )
+        kwargs: dict[str, Any] = {"providerPid": provider_pid, "consumerPid": consumer_pid}
+        if event in (TE.SUSPENSION, TE.TERMINATION):
+            if reason:
+                kwargs["reason"] = [reason]
+            if code:
+                kwargs["code"] = code
+        message: m.DspModel = {
+            TE.START: m.TransferStartMessage,
+            TE.SUSPENSION: m.TransferSuspensionMessage,
+            TE.COMPLETION: m.TransferCompletionMessage,
+            TE.TERMINATION: m.TransferTerminationMessage,
+        }[event](**kwargs)
+        path = {TE.START: "start", TE.SUSPENSION: "suspension", TE.COMPLETION: "completion",
+                TE.TERMINATION: "termination"}[event]
+        updates = {"reason": reason} if reason else {}
+        step = await self.s.transfers.apply(
+            pid, event, role, updates=updates, outbound=[self._outbound(row, path, message)]
+        )
+        await self._changed(step.row, step.changed, event)
+        return step.row
+
+    def _outbound(self, row: TransferRow, path: str, message: m.DspModel) -> Outbound:
+        assert row.remote_pid is not None
+        their_pid = row.remote_pid
+        return Outbound(
+            endpoint(row.counterparty_address, "transfers", their_pid, path),
+            row.counterparty,
+            message.to_json(),
+        )
+
+    async def _changed(self, row: TransferRow, changed: bool, event: TE) -> None:
+        if not changed:
+            return
+        await self.s.audit.record(
+            "transfer.transition",
+            {"transfer": row.pid, "role": row.role, "counterparty": row.counterparty,
+             "agreement": row.agreement_id, "event": event.value, "state": row.state,
+             "reason": row.reason},
+        )
+        await self.s.signals.notify()
+
+
+def _params(msg: m.TransferRequestMessage) -> dict[str, Any]:
+    extra = msg.model_extra or {}
+    params: dict[str, Any] = {"action": str(extra.get("action") or "use")}
+    for key in ("purpose", "location"):
+        if isinstance(extra.get(key), str):
+            params[key] = extra[key]
+    return params
+
+
+def _reason(reason: list[Any] | None, code: str | None) -> str:
+    text = "; ".join(str(r) for r in reason or [])
+    return f"{code}: {text}" if code and text else (text or code or "")
