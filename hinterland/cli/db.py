@@ -1,4 +1,4 @@
-"""`hinterland db`: migrations (and, later, backup and restore)."""
+"""`hinterland db`: migrations, backup and restore."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hinterland.db import backup as backups
 from hinterland.db import migrate
 from hinterland.settings import load_settings
 
@@ -41,3 +42,26 @@ def downgrade(
     """Revert migrations down to REVISION (everything by default)."""
     migrate.downgrade(_url(config, url), revision)
     console.print(f"database downgraded to {revision}")
+
+
+@app.command()
+def backup(
+    out: Annotated[Path, typer.Option("--out", help="backup file to write (must not exist)")],
+    config: ConfigOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Back up the SQLite database while it is in use (PostgreSQL: use pg_dump)."""
+    size = backups.backup(_url(config, url), out)
+    console.print(f"backup written to {out} ({size} bytes)")
+
+
+@app.command()
+def restore(
+    backup_file: Annotated[Path, typer.Argument(help="a file written by `db backup`")],
+    force: Annotated[bool, typer.Option("--force", help="replace an existing database")] = False,
+    config: ConfigOption = None,
+    url: UrlOption = None,
+) -> None:
+    """Restore the SQLite database from a backup (stop the server first)."""
+    backups.restore(_url(config, url), backup_file, force=force)
+    console.print(f"database restored from {backup_file}")

@@ -1,0 +1,100 @@
+"""The API edge: error mapping, request ids, health, readiness, metrics."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from hinterland import errors
+from hinterland.web.errors import install_error_handlers
+from hinterland.web.observability import install_observability
+
+
+def _app(ready: bool = True) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    async def check() -> None:
+        if not ready:
+            raise ConnectionError("database down")
+
+    install_observability(app, [("database", check)])
+
+    @app.get("/boom/{kind}")
+    async def boom(kind: str) -> dict[str, str]:
+        table: dict[str, errors.HinterlandError] = {
+            "limit": errors.LimitExceeded("document is 3000000 bytes; the limit is 2000000"),
+            "transition": errors.IllegalTransition("cannot go from FINALIZED to REQUESTED"),
+            "missing": errors.NotFound("no negotiation urn:x"),
+            "denied": errors.PermissionDenied("print limit of 3 reached"),
+            "token": errors.AuthenticationError("token jti was already used"),
+        }
+        if kind == "crash":
+            raise RuntimeError("secret internals")
+        raise table[kind]
+
+    @app.get("/items/{number}")
+    async def item(number: int) -> dict[str, int]:
+        return {"number": number}
+
+    return app
+
+
+async def _get(app: FastAPI, path: str, **kwargs: object) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        return await client.get(path, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_errors_map_to_statuses_with_reasons() -> None:
+    app = _app()
+    expected = {"limit": 413, "transition": 400, "missing": 404, "denied": 403, "token": 401}
+    for kind, status in expected.items():
+        response = await _get(app, f"/boom/{kind}")
+        assert response.status_code == status, kind
+        body = response.json()
+        assert body["message"] and body["error"] != "internal_error"
+    assert (await _get(app, "/boom/denied")).json() == {
+        "error": "forbidden",
+        "message": "print limit of 3 reached",
+    }
+
+
+async def test_unexpected_errors_hide_internals() -> None:
+    response = await _get(_app(), "/boom/crash")
+    assert response.status_code == 500
+    assert "secret internals" not in response.text
+    assert "Traceback" not in response.text
+
+
+async def test_validation_errors_are_400_naming_the_field() -> None:
+    response = await _get(_app(), "/items/not-a-number")
+    assert response.status_code == 400
+    assert "number" in response.json()["message"]
+
+
+async def test_request_id_is_propagated_or_assigned() -> None:
+    app = _app()
+    given = await _get(app, "/healthz", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    assigned = await _get(app, "/healthz")
+    assert len(assigned.headers["x-request-id"]) == 32
+
+
+async def test_health_and_readiness() -> None:
+    assert (await _get(_app(), "/healthz")).json() == {"status": "alive"}
+    ready = await _get(_app(ready=True), "/readyz")
+    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok"}
+    not_ready = await _get(_app(ready=False), "/readyz")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["checks"]["database"] == "failed: ConnectionError"
+
+
+async def test_metrics_count_requests_by_route() -> None:
+    app = _app()
+    await _get(app, "/items/1")
+    await _get(app, "/items/2")
+    text = (await _get(app, "/metrics")).text
+    series = 'hinterland_http_requests_total{method="GET",route="/items/{number}",status="200"}'
+    assert f"{series} 2.0" in text
+    assert "hinterland_policy_decisions" in text
