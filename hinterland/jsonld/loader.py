@@ -150,9 +150,12 @@ class DocumentLoader:
         limit = self.settings.remote_max_bytes
         headers = {"Accept": "application/ld+json, application/json;q=0.9"}
         try:
-            with httpx.Client(
-                timeout=self.settings.remote_timeout_seconds, follow_redirects=False
-            ) as client, client.stream("GET", url, headers=headers) as response:
+            with (
+                httpx.Client(
+                    timeout=self.settings.remote_timeout_seconds, follow_redirects=False
+                ) as client,
+                client.stream("GET", url, headers=headers) as response,
+            ):
                 if response.status_code != 200:
                     raise JsonLdError(
                         f"fetching allow-listed context {url!r} answered HTTP "

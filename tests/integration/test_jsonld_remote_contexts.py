@@ -111,7 +111,9 @@ def test_plain_http_needs_an_exact_entry(server: ContextServer) -> None:
 
 def test_https_prefix_entries_match_below_the_prefix_only() -> None:
     loader = DocumentLoader(
-        JsonLdSettings(allowed_remote_contexts=["https://contexts.example/v1/", "https://a.example/c"])
+        JsonLdSettings(
+            allowed_remote_contexts=["https://contexts.example/v1/", "https://a.example/c"]
+        )
     )
     assert loader.is_allowed("https://contexts.example/v1/x.jsonld")
     assert not loader.is_allowed("https://contexts.example/v10/x.jsonld")

@@ -104,7 +104,9 @@ def test_error_carries_the_terms() -> None:
 
 def test_remote_context_is_refused_not_dropped() -> None:
     doc = credential([V2, "https://example.org/unknown-context"], {"foo": 1})
-    with pytest.raises(RemoteContextRefused, match=re.escape("https://example.org/unknown-context")):
+    with pytest.raises(
+        RemoteContextRefused, match=re.escape("https://example.org/unknown-context")
+    ):
         find_dropped_terms(doc)
 
 

@@ -37,7 +37,7 @@ def test_too_deep_is_refused_for_bytes_and_values() -> None:
 
 
 def test_brackets_inside_strings_do_not_count() -> None:
-    text = json.dumps({"a": "[[[[[[[[[[[[{{{{{{{{ \\\" ]]]"})
+    text = json.dumps({"a": '[[[[[[[[[[[[{{{{{{{{ \\" ]]]'})
     check_limits(text.encode(), SETTINGS)
 
 
