@@ -69,7 +69,7 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
 
 
 def _read_json(path: Path) -> Any:
-    from hinterland.proofs._jsonld import check_limits
+    from hinterland.jsonld import check_limits
 
     try:
         data = path.read_bytes()

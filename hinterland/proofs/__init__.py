@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 from hinterland.errors import DroppedTermError, InputError
-from hinterland.jsonld import DocumentLoader
+from hinterland.jsonld import DocumentLoader, find_dropped_terms
 from hinterland.keys import PrivateKey, PublicKey
 from hinterland.proofs import dataintegrity, jws2020
-from hinterland.proofs._jsonld import find_dropped_terms
 from hinterland.proofs.common import CanonicalCache, ProofResult, proofs_of, without_proof
 
 Suite = Literal["eddsa-rdfc-2022", "JsonWebSignature2020"]

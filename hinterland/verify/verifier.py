@@ -15,10 +15,9 @@ from hinterland.errors import (
     JsonLdError,
     KeyMaterialError,
 )
-from hinterland.jsonld import DocumentLoader, default_loader
+from hinterland.jsonld import DocumentLoader, check_limits, default_loader, find_dropped_terms
 from hinterland.keys import PublicKey
 from hinterland.proofs import CanonicalCache, proofs_of, suite_name, verify_proof
-from hinterland.proofs._jsonld import check_limits, find_dropped_terms
 from hinterland.verify.report import CheckStatus, VerificationReport, VerifyOptions
 
 PASSED, FAILED, WARNING, SKIPPED = (
