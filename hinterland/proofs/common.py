@@ -8,6 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hinterland.jsonld import DocumentLoader, canonicalize
+from hinterland.jsonld.processing import pyld_errors
+
+
+def canonical_nquads(document: dict[str, Any], loader: DocumentLoader | None) -> str:
+    """RDFC-1.0 N-Quads; pyld's failures become `JsonLdError` naming the cause."""
+    with pyld_errors("canonicalize"):
+        return canonicalize(document, loader=loader)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ class CanonicalCache:
         hit = self._digests.get(key)
         if hit is not None and hit[0] is document:
             return hit[1]
-        nquads = canonicalize(unsecured, loader=self.loader)
+        nquads = canonical_nquads(unsecured, loader=self.loader)
         digest = hashlib.sha256(nquads.encode("utf-8")).digest()
         self._digests[key] = (document, digest, nquads)
         return digest

@@ -13,9 +13,15 @@ from datetime import datetime
 from typing import Any
 
 from hinterland.errors import InputError, KeyMaterialError
-from hinterland.jsonld import DocumentLoader, canonicalize
+from hinterland.jsonld import DocumentLoader
 from hinterland.keys import PrivateKey, PublicKey, multibase_decode, multibase_encode
-from hinterland.proofs.common import CanonicalCache, format_created, proofs_of, without_proof
+from hinterland.proofs.common import (
+    CanonicalCache,
+    canonical_nquads,
+    format_created,
+    proofs_of,
+    without_proof,
+)
 from hinterland.proofs.jcs import jcs
 
 RDFC_SUITE = "eddsa-rdfc-2022"
@@ -57,11 +63,11 @@ def _hash_data(
     unsecured = _unsecured_for(document, proof)
     if suite == RDFC_SUITE:
         config_hash = hashlib.sha256(
-            canonicalize(config, loader=cache.loader).encode("utf-8")
+            canonical_nquads(config, loader=cache.loader).encode("utf-8")
         ).digest()
         if "previousProof" in proof:
             return config_hash + hashlib.sha256(
-                canonicalize(unsecured, loader=cache.loader).encode("utf-8")
+                canonical_nquads(unsecured, loader=cache.loader).encode("utf-8")
             ).digest()
         # every proof of a set covers the same unsecured document: hash it once
         return config_hash + cache.unsecured_sha256(document, unsecured)

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from hinterland.errors import KeyMaterialError
-from hinterland.jsonld import DocumentLoader, canonicalize
+from hinterland.jsonld import DocumentLoader
 from hinterland.keys import PrivateKey, PublicKey, b64url_decode, b64url_encode
-from hinterland.proofs.common import CanonicalCache, format_created, without_proof
+from hinterland.proofs.common import CanonicalCache, canonical_nquads, format_created, without_proof
 
 SUITE = "JsonWebSignature2020"
 
@@ -35,7 +35,7 @@ def _verify_data(
     document: dict[str, Any], proof: dict[str, Any], cache: CanonicalCache
 ) -> bytes:
     options_hash = hashlib.sha256(
-        canonicalize(_proof_options(document, proof), loader=cache.loader).encode("utf-8")
+        canonical_nquads(_proof_options(document, proof), loader=cache.loader).encode("utf-8")
     ).digest()
     return options_hash + cache.unsecured_sha256(document, without_proof(document))
 
