@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hinterland.did import DidResolver, find_verification_method, is_authorized
@@ -61,10 +62,20 @@ def _context_urls(node: Any, found: dict[str, None]) -> None:
             _context_urls(item, found)
 
 
+_LEAP_SECOND = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:)60(\.\d+)?")
+
+
 def _parse_time(value: Any) -> datetime:
+    """An XSD dateTime; a leap second (``:60``, as in the DIF vectors) is the next second."""
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a date-time string")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    leap = _LEAP_SECOND.match(text)
+    if leap:
+        text = leap.group(1) + "59" + text[leap.end(0) :]
+    moment = datetime.fromisoformat(text)
+    if leap:
+        moment += timedelta(seconds=1)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
