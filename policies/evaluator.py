@@ -319,8 +319,8 @@ class RuleResult:
     """One rule's evaluation: premises (None when the rule does not state one),
     constraint results, duty results, and whether it is active."""
 
-    __slots__ = ("action_ok", "active", "constraints", "duties", "party_ok", "refinements",
-                 "rule", "target_ok")
+    __slots__ = ("action_matched", "action_ok", "active", "constraints", "duties", "party_ok",
+                 "refinements", "rule", "target_ok")
 
     def __init__(
         self,
@@ -332,8 +332,10 @@ class RuleResult:
         constraints: tuple[ConstraintResult, ...],
         duties: tuple[DutyResult, ...],
         active: bool,
+        action_matched: bool = True,
     ) -> None:
         self.rule = rule
+        self.action_matched = action_matched
         self.target_ok = target_ok
         self.party_ok = party_ok
         self.action_ok = action_ok
@@ -344,9 +346,10 @@ class RuleResult:
 
     @property
     def addressed(self) -> bool:
-        """True when target, party and action match: the rule speaks about this request."""
+        """True when target, party and action (by the action hierarchy, before any
+        refinement) match: the rule speaks about this request."""
         return self.target_ok is not False and self.party_ok is not False and (
-            self.action_ok is not False
+            self.action_matched
         )
 
     def all_constraints(self) -> Iterator[ConstraintResult]:
@@ -398,8 +401,9 @@ class CompiledRule:
             party_ok, party_refined = self._party_matches(ctx)
             refinements += party_refined
         action_ok = None
+        matched = True
         if self.action is not None:
-            action_ok = included_in(request.action, self.action)
+            action_ok = matched = included_in(request.action, self.action)
             if self.action_refinement:
                 refined = tuple(c.evaluate(ctx) for c in self.action_refinement)
                 refinements += refined
@@ -423,7 +427,7 @@ class CompiledRule:
             if state is DutyState.VIOLATED:
                 duties = tuple(d.evaluate(ctx) for d in self.remedies)
         return RuleResult(self, target_ok, party_ok, action_ok, refinements, constraints,
-                          duties, active)
+                          duties, active, matched)
 
     def _target_matches(self, ctx: EvalContext) -> bool:
         target = self.target

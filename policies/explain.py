@@ -68,8 +68,9 @@ def constraint_text(
     positive, negative = (TIME_PHRASES if node.kind in (Kind.DATETIME, Kind.DURATION)
                           and node.operator in TIME_PHRASES else PHRASES)[node.operator]
     phrase = positive if result.satisfied else negative
-    if result.actual is MISSING:
-        return f"no {label} given (needed: {PHRASES[node.operator][0]} {_quote(right)})"
+    if result.actual is MISSING or result.actual == frozenset():
+        verb = "going on" if node.kind is Kind.EVENT else "given"
+        return f"no {label} {verb} (needed: {PHRASES[node.operator][0]} {_quote(right)})"
     if node.kind is Kind.COUNT:
         name = short(action) if action else "use"
         limit = count_limit(node.operator, node.right_values[0])
@@ -163,8 +164,9 @@ def explain(report: EvaluationReport) -> str:
         return "permitted: " + "; ".join(_dedupe(allowed))
     if report.decision is Decision.NOT_APPLICABLE:
         target = f" on '{request.target}'" if request.target else ""
+        why = [c for result in report.rules for c in _premise_clauses(result, report)]
         return (f"not applicable: no rule of policy {source.uid} covers "
-                f"'{short(request.action)}'{target}")
+                f"'{short(request.action)}'{target}" + "".join(f"; {c}" for c in _dedupe(why)))
     clauses: list[str] = []
     active_prohibs = [r for r in prohibs if r.active]
     if report.conflict and source.conflict is Conflict.INVALID:
