@@ -15,6 +15,8 @@ from connector.services.context import ClaimsSource, Services
 from connector.services.negotiation import NegotiationService
 from connector.services.transfer import TransferService
 from connector.settings import ConnectorSettings
+from connector.transport import HttpTransport
+from hinterland.keys import PrivateKey
 
 
 class NoCredentials:
@@ -36,6 +38,8 @@ class ConnectorState:
     verifier: TokenVerifier
     claims: ClaimsSource
     own_credentials: list[dict[str, Any]] = field(default_factory=list)
+    key: PrivateKey | None = None
+    transport: HttpTransport | None = None
     claims_ttl: float = 60.0
     _claims_cache: dict[str, tuple[float, Mapping[str, Any]]] = field(default_factory=dict)
 

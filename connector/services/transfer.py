@@ -235,7 +235,7 @@ class TransferService:
 def _params(msg: m.TransferRequestMessage) -> dict[str, Any]:
     extra = msg.model_extra or {}
     params: dict[str, Any] = {"action": str(extra.get("action") or "use")}
-    for key in ("purpose", "location"):
+    for key in ("purpose",):
         if isinstance(extra.get(key), str):
             params[key] = extra[key]
     return params
