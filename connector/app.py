@@ -18,6 +18,7 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from connector.api.dataplane import data_router
 from connector.api.dsp import dsp_router
 from connector.api.state import ConnectorState, NoCredentials
 from connector.audit.log import AuditLog
@@ -176,4 +177,5 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
     if did_path != "/.well-known/did.json":
         app.add_api_route("/.well-known/did.json", serve_did, methods=["GET"], tags=["identity"])
     app.include_router(dsp_router(), prefix=options.dsp_path)
+    app.include_router(data_router(), prefix="/data")
     return app

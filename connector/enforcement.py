@@ -26,6 +26,10 @@ class Decision:
     allowed: bool
     reason: str
     report: Mapping[str, Any] = field(default_factory=dict)
+    used: int | None = None
+    """After a counted use: the uses so far, this one included (of the tightest limit)."""
+    limit: int | None = None
+    """After a counted use: the limit of that counter (e.g. 3 prints)."""
 
 
 class PolicyGate(Protocol):

@@ -2,9 +2,10 @@
 
 Policies are stored and exchanged in the compact DSP form (no `@context`); they are read
 with the DSP ODRL profile context. Compiled policies are cached by content. Usage requests
-at transfer start go through `decide_and_consume` (evaluate, then consume the print count
-atomically); data-plane accesses are re-checked in the monitor scope, which re-checks time,
-purpose, place and membership without counting again.
+at transfer start are evaluated with live counts and consume the print count atomically
+(like `policies.decide_and_consume`, but keeping the counter values for the licence);
+data-plane accesses are re-checked in the monitor scope, which re-checks time, purpose,
+place and membership without counting again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +31,6 @@ from policies import (
     StateOfTheWorld,
     UsageCounters,
     compile_policy,
-    decide_and_consume,
     evaluate,
     parse_policy,
 )
@@ -37,6 +38,7 @@ from policies.enforce import watched_counters
 
 ODRL_PROFILE = "https://w3id.org/dspace/2025/1/odrl-profile.jsonld"
 RULE_KEYS = ("permission", "prohibition", "obligation")
+MAX_ATTEMPTS = 5
 
 
 class OdrlGate:
@@ -124,15 +126,34 @@ class OdrlGate:
         )
         sotw = StateOfTheWorld(now=self._now(), agreed_at=_timestamp(agreement))
         if consume:
-            report = await decide_and_consume(compiled, request, sotw, self.counters)
-        else:
-            keys = watched_counters(compiled)
-            counts = await self.counters.used(keys) if keys else {}
-            report = evaluate(
-                compiled, request, StateOfTheWorld(now=sotw.now, agreed_at=sotw.agreed_at,
-                                                   counts=counts), Scope.MONITOR,
-            )
+            return await self._consume(compiled, request, sotw)
+        keys = watched_counters(compiled)
+        counts = await self.counters.used(keys) if keys else {}
+        report = evaluate(compiled, request, replace(sotw, counts=counts), Scope.MONITOR)
         return Decision(report.permitted, report.explain(), report.to_dict())
+
+    async def _consume(
+        self, compiled: CompiledPolicy, request: Request, sotw: StateOfTheWorld
+    ) -> Decision:
+        """Evaluate with live counts and consume atomically on permit; if another replica
+        took the last use in between, evaluate again (then the reason names the count)."""
+        keys = watched_counters(compiled)
+        for _ in range(MAX_ATTEMPTS):
+            counts = await self.counters.used(keys) if keys else {}
+            report = evaluate(compiled, request, replace(sotw, counts=counts), Scope.USAGE)
+            demands = report.counters()
+            if not report.permitted or not demands:
+                return Decision(report.permitted, report.explain(), report.to_dict())
+            batch = await self.counters.try_consume_many(demands)
+            if batch.granted:
+                limited = [r for r in batch.results if r.limit is not None]
+                tightest = min(limited, key=lambda r: (r.limit or 0) - r.used, default=None)
+                return Decision(
+                    True, report.explain(), report.to_dict(),
+                    used=tightest.used if tightest else None,
+                    limit=tightest.limit if tightest else None,
+                )
+        return Decision(False, "denied: too many simultaneous requests for this licence; retry")
 
 
 def _verified_params(caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:

@@ -85,7 +85,8 @@ class TransferService:
                 pid=new_pid(), role=P.value, remote_pid=msg.consumerPid,
                 counterparty=caller.did, counterparty_address=msg.callbackAddress,
                 state=m.TransferState.REQUESTED.value, agreement_id=agreement.id,
-                format=msg.format, params={**params, "counted": True},
+                format=msg.format,
+                params={**params, "counted": True, "use": decision.used, "of": decision.limit},
                 claims=dict(caller.claims), data_address=None,
             )
         )
