@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 
 from connector.api.dataplane import data_router
 from connector.api.dsp import dsp_router
+from connector.api.management import management_router
 from connector.api.state import ConnectorState, NoCredentials
 from connector.audit.log import AuditLog
 from connector.dsp import messages as m
@@ -178,4 +179,5 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
         app.add_api_route("/.well-known/did.json", serve_did, methods=["GET"], tags=["identity"])
     app.include_router(dsp_router(), prefix=options.dsp_path)
     app.include_router(data_router(), prefix="/data")
+    app.include_router(management_router(), prefix="/management/v1")
     return app

@@ -59,6 +59,10 @@ class OdrlGate:
             compiled = self._compiled[key] = compile_policy(parse_policy(document))
         return compiled
 
+    def check(self, policy: Mapping[str, Any]) -> None:
+        """Raise `PolicyError` naming the problem if `policy` cannot be used for offers."""
+        self.compile(_with_target(policy, "urn:hinterland:policy-check"))
+
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)
 
