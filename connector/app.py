@@ -9,27 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from connector.api.credential_service import credential_router
 from connector.api.dataplane import data_router
 from connector.api.dsp import dsp_router
 from connector.api.management import management_router
 from connector.api.state import ConnectorState, NoCredentials
 from connector.audit.log import AuditLog
+from connector.credentials import PresentationClaims
 from connector.dsp import messages as m
 from connector.enforcement import PolicyGate
 from connector.identity import TokenIssuer, TokenVerifier
 from connector.policy_gate import OdrlGate
 from connector.services.context import AuditSink, ClaimsSource, Services
 from connector.services.worker import Worker
-from connector.settings import ConnectorSettings
+from connector.settings import ConnectorOptions, ConnectorSettings
 from connector.store.processes import Clock
 from connector.transport import HttpTransport
 from hinterland.db import create_engine, migrate
@@ -87,6 +91,33 @@ def version_document(settings: ConnectorSettings) -> dict[str, Any]:
     ).to_json()
 
 
+def _claims_source(
+    options: ConnectorOptions, transport: HttpTransport, resolver: DidResolver, clock: Clock
+) -> ClaimsSource:
+    if not options.trusted_issuers:
+        return NoCredentials()
+    return PresentationClaims(
+        transport, resolver, trusted_issuers=options.trusted_issuers, clock=clock
+    )
+
+
+def _load_credentials(directory: Path | None) -> list[dict[str, Any]]:
+    if directory is None:
+        return []
+    if not directory.is_dir():
+        raise ConfigurationError(f"credentials directory {directory} does not exist")
+    found = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            value = json.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigurationError(f"cannot read credential {path}: {exc}") from None
+        if not isinstance(value, dict):
+            raise ConfigurationError(f"credential {path} is not a JSON object")
+        found.append(value)
+    return found
+
+
 def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) -> FastAPI:
     """Build the connector application (nothing runs until the lifespan starts)."""
     extra = overrides or Overrides()
@@ -132,8 +163,8 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
             services=services,
             issuer=issuer,
             verifier=TokenVerifier(engine, resolver, options.did, clock=extra.clock),
-            claims=extra.claims or NoCredentials(),
-            own_credentials=list(extra.credentials),
+            claims=extra.claims or _claims_source(options, transport, resolver, extra.clock),
+            own_credentials=[*extra.credentials, *_load_credentials(options.credentials_dir)],
             key=key,
             transport=transport,
         )
@@ -179,5 +210,6 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
         app.add_api_route("/.well-known/did.json", serve_did, methods=["GET"], tags=["identity"])
     app.include_router(dsp_router(), prefix=options.dsp_path)
     app.include_router(data_router(), prefix="/data")
+    app.include_router(credential_router())
     app.include_router(management_router(), prefix="/management/v1")
     return app

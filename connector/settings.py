@@ -33,6 +33,10 @@ class ConnectorOptions(BaseModel):
     worker_id: str = ""
     """Replica id for leases (default: random per process)."""
     audit_checkpoint_every: int = Field(default=100, ge=1)
+    trusted_issuers: list[str] = Field(default_factory=list)
+    """DIDs whose credentials about callers we believe (e.g. the data space's catalog)."""
+    credentials_dir: Path | None = None
+    """Our own credentials (*.json), shown to partners through `/presentations/query`."""
 
 
 class ConnectorSettings(HinterlandSettings):

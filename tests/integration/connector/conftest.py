@@ -20,6 +20,7 @@ from fastapi import FastAPI
 
 from connector.api.state import ConnectorState
 from connector.app import Overrides, create_app, did_document
+from connector.services.context import ClaimsSource
 from connector.settings import ConnectorOptions, ConnectorSettings
 from hinterland.db import migrate
 from hinterland.did import DidResolver
@@ -84,8 +85,11 @@ def _settings(did: str, base: str, url: str, data_dir: Path) -> ConnectorSetting
         data_dir=data_dir,
         database=DatabaseSettings(url=url),
         connector=ConnectorOptions(
-            did=did, public_url=base, management_api_key="test-management-key-123",
-            poll_seconds=0.2, storage_dir=data_dir / "assets",
+            did=did,
+            public_url=base,
+            management_api_key="test-management-key-123",
+            poll_seconds=0.2,
+            storage_dir=data_dir / "assets",
         ),
     )
 
@@ -96,29 +100,46 @@ def claims() -> dict[str, dict[str, Any]]:
     return {CONSUMER_DID: {"membership": "hinterland", "spatial": "DE"}}
 
 
-@pytest.fixture
-async def pair(
-    migrated_url: str, tmp_path: Path, claims: dict[str, dict[str, Any]]
+@contextlib.asynccontextmanager
+async def build_pair(
+    provider_url: str,
+    tmp_path: Path,
+    *,
+    claims: ClaimsSource | None,
+    trusted_issuers: list[str] | None = None,
+    consumer_credentials: list[dict[str, Any]] | None = None,
+    extra_documents: dict[str, dict[str, Any]] | None = None,
+    keys: dict[str, PrivateKey] | None = None,
 ) -> AsyncIterator[Pair]:
+    """A provider (on `provider_url`) and a consumer (own SQLite) wired through HostRouter."""
     consumer_url = f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}"
     await asyncio.to_thread(migrate.upgrade, consumer_url)
     router = HostRouter()
     client = httpx.AsyncClient(transport=router)
-    keys = {PROVIDER_DID: PrivateKey.generate(), CONSUMER_DID: PrivateKey.generate()}
+    keys = keys or {PROVIDER_DID: PrivateKey.generate(), CONSUMER_DID: PrivateKey.generate()}
     nodes = {}
     settings = {
-        PROVIDER_DID: _settings(PROVIDER_DID, "http://tools.test", migrated_url,
-                                tmp_path / "provider"),
-        CONSUMER_DID: _settings(CONSUMER_DID, "http://print.test", consumer_url,
-                                tmp_path / "consumer"),
+        PROVIDER_DID: _settings(
+            PROVIDER_DID, "http://tools.test", provider_url, tmp_path / "provider"
+        ),
+        CONSUMER_DID: _settings(
+            CONSUMER_DID, "http://print.test", consumer_url, tmp_path / "consumer"
+        ),
     }
-    documents = {did: did_document(settings[did], keys[did]) for did in keys}
+    settings[PROVIDER_DID].connector.trusted_issuers = list(trusted_issuers or [])
+    documents = {
+        did: did_document(settings[did], keys[did]) for did in (PROVIDER_DID, CONSUMER_DID)
+    }
+    documents.update(extra_documents or {})
     for did, host in ((PROVIDER_DID, "tools.test"), (CONSUMER_DID, "print.test")):
         app = create_app(
             settings[did],
             Overrides(
-                key=keys[did], http=client, resolver=DidResolver(documents=documents),
-                claims=StaticClaims(claims),
+                key=keys[did],
+                http=client,
+                resolver=DidResolver(documents=documents),
+                claims=claims,
+                credentials=list(consumer_credentials or []) if did == CONSUMER_DID else [],
             ),
         )
         router.add(host, app)
@@ -128,3 +149,11 @@ async def pair(
             await stack.enter_async_context(node.app.router.lifespan_context(node.app))
         yield Pair(nodes[PROVIDER_DID], nodes[CONSUMER_DID], client)
     await client.aclose()
+
+
+@pytest.fixture
+async def pair(
+    migrated_url: str, tmp_path: Path, claims: dict[str, dict[str, Any]]
+) -> AsyncIterator[Pair]:
+    async with build_pair(migrated_url, tmp_path, claims=StaticClaims(claims)) as built:
+        yield built

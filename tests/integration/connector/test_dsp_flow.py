@@ -40,8 +40,14 @@ MEMBERS_ONLY = {
 async def _provision(pair: Pair) -> None:
     offers = pair.provider.state.services.offers
     await offers.put_asset(
-        AssetRow(id="urn:asset:bracket", kind="file", title="Mounting bracket",
-                 description="STL bracket", media_type="model/stl", properties={})
+        AssetRow(
+            id="urn:asset:bracket",
+            kind="file",
+            title="Mounting bracket",
+            description="STL bracket",
+            media_type="model/stl",
+            properties={},
+        )
     )
     await offers.put_policy("members", {"@id": "urn:policy:members", **MEMBERS_ONLY})
     await offers.put_policy("print3", {"@id": "urn:policy:print3", **PRINT_LICENCE})
@@ -52,7 +58,9 @@ async def _catalog(pair: Pair) -> tuple[int, Any]:
     transport = pair.consumer.state.transport
     assert transport is not None
     reply = await transport.request(
-        "POST", pair.provider.dsp + "/catalog/request", PROVIDER_DID,
+        "POST",
+        pair.provider.dsp + "/catalog/request",
+        PROVIDER_DID,
         m.CatalogRequestMessage(filter=[]).to_json(),
     )
     return reply.status_code, reply.json()
@@ -134,7 +142,8 @@ async def test_non_member_sees_no_offer_and_cannot_negotiate(
     assert status == 200
     assert "dataset" not in catalog
     offer = m.Offer(
-        id="urn:hinterland:offer:bracket-print:urn:asset:bracket", target="urn:asset:bracket",
+        id="urn:hinterland:offer:bracket-print:urn:asset:bracket",
+        target="urn:asset:bracket",
         permission=PRINT_LICENCE["permission"],
     )
     consumer = pair.consumer.state
