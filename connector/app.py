@@ -27,6 +27,7 @@ from connector.api.management import management_router
 from connector.api.state import ConnectorState, NoCredentials
 from connector.audit.log import AuditLog
 from connector.credentials import PresentationClaims
+from connector.declarations import apply as apply_declarations
 from connector.dsp import messages as m
 from connector.enforcement import PolicyGate
 from connector.identity import TokenIssuer, TokenVerifier
@@ -169,6 +170,9 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
             transport=transport,
         )
         app.state.connector = state
+        if options.declare is not None:
+            await apply_declarations(options.declare, services, settings.asset_dir(),
+                                     max_bytes=options.max_upload_bytes)
         app.state.did_document = did_document(settings, key)
         worker = Worker(services, transport, poll=options.poll_seconds,
                         negotiation=state.negotiation, transfer=state.transfer)

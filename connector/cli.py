@@ -14,6 +14,50 @@ from hinterland.errors import HinterlandError
 app = typer.Typer(help="Run a connector and use it as a consumer.", no_args_is_help=True)
 audit_app = typer.Typer(help="Verify a connector's audit log.", no_args_is_help=True)
 
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="YAML config file", exists=True, dir_okay=False)
+]
+
+
+@app.command("run")
+def run(
+    config: ConfigOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8181,
+) -> None:
+    """Run the connector (DSP, data plane, credential and management API) until stopped."""
+    import uvicorn
+
+    from connector.app import create_app
+    from connector.settings import ConnectorSettings
+    from hinterland.settings import load_settings
+    from hinterland.web.logging import configure_logging
+
+    settings = load_settings(ConnectorSettings, config_file=config)
+    configure_logging(settings.log_level, json_lines=settings.log_json)
+    if settings.connector.management_api_key is not None:
+        from hinterland.web.logging import register_secret
+
+        register_secret(settings.connector.management_api_key.get_secret_value())
+    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+                timeout_graceful_shutdown=5)
+
+
+@app.command("did-document")
+def did_document_command(config: ConfigOption = None) -> None:
+    """Print the did.json to publish for this connector's did:web."""
+    from connector.app import did_document
+    from connector.settings import ConnectorSettings
+    from hinterland.errors import ConfigurationError
+    from hinterland.keys import load_private_key
+    from hinterland.settings import load_settings
+
+    settings = load_settings(ConnectorSettings, config_file=config)
+    if settings.connector.key_file is None or not settings.connector.did:
+        raise ConfigurationError("connector.did and connector.key_file are required")
+    key = load_private_key(settings.connector.key_file)
+    Console().print_json(json.dumps(did_document(settings, key)))
+
 
 @audit_app.command("verify")
 def audit_verify(

@@ -9,7 +9,8 @@ with proof purpose `authentication`.
 document, asks it with our own identity token, verifies the presentation (every
 credential's proof, the holder's proof, validity dates, issuers on our trust list) and
 turns the credentials about the caller into the claims the policy engine reads:
-`membership`, `participantType`, `complianceLevel`, `spatial`.
+`membership` (or the `memberOf` of the catalog's MembershipCredential), `participantType`,
+`complianceLevel`, `spatial`.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ MAX_PRESENTATION_BYTES = 1_000_000
 def membership_credential(
     issuer_key: PrivateKey, *, issuer: str, holder: str, membership: str,
     extra: Mapping[str, Any] | None = None, valid_from: datetime | None = None,
-    valid_until: datetime | None = None,
+    valid_until: datetime | None = None, verification_method: str | None = None,
 ) -> dict[str, Any]:
     """A MembershipCredential (what a data space's catalog or authority issues)."""
     start = (valid_from or datetime.now(UTC)).replace(microsecond=0)
@@ -63,7 +64,9 @@ def membership_credential(
     }
     if valid_until is not None:
         credential["validUntil"] = valid_until.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return sign_document(credential, issuer_key, verification_method=f"{issuer}#key-1")
+    return sign_document(
+        credential, issuer_key, verification_method=verification_method or f"{issuer}#key-1"
+    )
 
 
 def _types(credential: Mapping[str, Any]) -> list[str]:
@@ -167,4 +170,10 @@ class PresentationClaims:
             for name in CLAIM_NAMES:
                 if name in subject:
                     claims[name] = subject[name]
+            # the federated catalog's MembershipCredential names the data space it
+            # admits to as `memberOf` (its URL)
+            if "MembershipCredential" in _types(credential) and "membership" not in subject:
+                member_of = subject.get("memberOf")
+                if isinstance(member_of, str):
+                    claims["membership"] = member_of
         return claims

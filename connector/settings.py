@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
 
+from connector.declarations import Declarations
 from hinterland.settings import HinterlandSettings
 
 
@@ -35,6 +36,8 @@ class ConnectorOptions(BaseModel):
     audit_checkpoint_every: int = Field(default=100, ge=1)
     trusted_issuers: list[str] = Field(default_factory=list)
     """DIDs whose credentials about callers we believe (e.g. the data space's catalog)."""
+    declare: Declarations | None = None
+    """Assets, policies and offers applied at start (see `connector.declarations`)."""
     credentials_dir: Path | None = None
     """Our own credentials (*.json), shown to partners through `/presentations/query`."""
 

@@ -12,7 +12,6 @@ import asyncio
 import hmac
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,7 +19,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from connector.api.state import ConnectorState, connector_state
-from connector.assets.files import store_stream
+from connector.assets.files import guess_media_type, store_stream
 from connector.assets.printmeta import print_metadata
 from connector.assets.records import parse_records, records_json
 from connector.dsp import messages as m
@@ -182,7 +181,7 @@ def management_router() -> APIRouter:
             max_bytes=state.settings.connector.max_upload_bytes,
         )
         printing = await asyncio.to_thread(print_metadata, stored.path, file_name)
-        kind_type = media_type or _guess_media_type(file_name)
+        kind_type = media_type or guess_media_type(file_name)
         row = await state.services.offers.put_asset(
             AssetRow(
                 id=asset_id or _new_asset_id(), kind="file", title=title, description=description,
@@ -446,15 +445,6 @@ def _address(row: TransferRow) -> m.DataAddress:
     if row.state != "STARTED" or row.data_address is None:
         raise Conflict(f"transfer {row.pid} is {row.state}; there is no data to fetch")
     return m.DataAddress.model_validate(row.data_address)
-
-
-def _guess_media_type(file_name: str) -> str:
-    suffix = Path(file_name).suffix.lower()
-    return {
-        ".stl": "model/stl", ".3mf": "model/3mf", ".json": "application/json",
-        ".csv": "text/csv", ".pdf": "application/pdf", ".step": "model/step",
-        ".stp": "model/step",
-    }.get(suffix, "application/octet-stream")
 
 
 async def _wait(state: ConnectorState, read: Any, states: set[str], seconds: float) -> Any:

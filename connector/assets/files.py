@@ -79,3 +79,13 @@ async def iter_file(path: Path) -> AsyncIterator[bytes]:
             if not chunk:
                 return
             yield chunk
+
+
+def guess_media_type(file_name: str) -> str:
+    """A media type from the file extension (opaque files are octet streams)."""
+    suffix = Path(file_name).suffix.lower()
+    return {
+        ".stl": "model/stl", ".3mf": "model/3mf", ".json": "application/json",
+        ".csv": "text/csv", ".pdf": "application/pdf", ".step": "model/step",
+        ".stp": "model/step",
+    }.get(suffix, "application/octet-stream")
