@@ -18,12 +18,21 @@ class Signals:
     def __init__(self) -> None:
         self.wake = asyncio.Event()
         self._changed = asyncio.Condition()
+        self._hints: set[tuple[str, str]] = set()
 
-    async def notify(self) -> None:
-        """Something changed: wake the worker and every waiter."""
+    async def notify(self, hint: tuple[str, str] | None = None) -> None:
+        """Something changed (process `hint` = (kind, pid), if known): wake the worker
+        and every waiter."""
+        if hint is not None:
+            self._hints.add(hint)
         self.wake.set()
         async with self._changed:
             self._changed.notify_all()
+
+    def take_hints(self) -> set[tuple[str, str]]:
+        """The processes changed since the last call (the worker looks at these first)."""
+        hints, self._hints = self._hints, set()
+        return hints
 
     async def wait_until(
         self, done: Callable[[], Awaitable[bool]], *, within: float, poll: float = 0.5

@@ -230,7 +230,7 @@ class TransferService:
              "agreement": row.agreement_id, "event": event.value, "state": row.state,
              "reason": row.reason},
         )
-        await self.s.signals.notify()
+        await self.s.signals.notify(("transfer", row.pid))
 
 
 def _params(msg: m.TransferRequestMessage) -> dict[str, Any]:

@@ -9,7 +9,6 @@ a database never act on the same process or message twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -67,39 +66,64 @@ class Worker:
         self.transfer = transfer or TransferService(services)
 
     async def run(self) -> None:
-        """Work until cancelled."""
+        """Work until cancelled: on a wake-up, the processes just changed and the outbox;
+        on each poll timeout, a full scan for leased work of crashed replicas."""
+        full_scan = True
         while True:
             self.s.signals.wake.clear()
             try:
-                while await self.run_once():
-                    pass
+                while await self.run_once(full_scan=full_scan):
+                    full_scan = False
             except asyncio.CancelledError:
                 raise
             except Exception:  # the loop must survive anything one step throws
                 log.exception("worker step failed")
-            with contextlib.suppress(TimeoutError):
+            full_scan = False
+            try:
                 await asyncio.wait_for(self.s.signals.wake.wait(), self.poll)
+            except TimeoutError:
+                full_scan = True
 
-    async def run_once(self) -> int:
+    async def run_once(self, *, full_scan: bool = True) -> int:
         """One pass: drive due processes and send due messages. Returns the work done."""
-        done = await self._drive()
+        hints = self.s.signals.take_hints()
+        done = await self._drive(None if full_scan else hints)
         done += await self._dispatch()
         return done
 
     # -- processes ------------------------------------------------------------------
 
-    async def _drive(self) -> int:
-        s, owner, lease = self.s, self.s.worker_id, self.s.lease_seconds
-        done = 0
-        plan: list[tuple[Any, Role, list[Any], Callable[[Any], Awaitable[Any]]]] = [
-            (s.negotiations, Role.PROVIDER, [NS.REQUESTED, NS.ACCEPTED], self.negotiation.decide),
-            (s.negotiations, Role.PROVIDER, [NS.VERIFIED], self.negotiation.finalize),
-            (s.negotiations, Role.CONSUMER, [NS.AGREED], self.negotiation.verify),
-            (s.transfers, Role.PROVIDER, [TS.REQUESTED], self.transfer.start),
+    def _plan(self) -> list[tuple[Any, Role, list[str], Callable[[Any], Awaitable[Any]]]]:
+        s = self.s
+        return [
+            (s.negotiations, Role.PROVIDER, [NS.REQUESTED.value, NS.ACCEPTED.value],
+             self.negotiation.decide),
+            (s.negotiations, Role.PROVIDER, [NS.VERIFIED.value], self.negotiation.finalize),
+            (s.negotiations, Role.CONSUMER, [NS.AGREED.value], self.negotiation.verify),
+            (s.transfers, Role.PROVIDER, [TS.REQUESTED.value], self.transfer.start),
         ]
-        for store, role, states, action in plan:
-            rows = await store.claim([x.value for x in states], owner, role=role, seconds=lease)
+
+    async def _drive(self, hints: set[tuple[str, str]] | None) -> int:
+        """Act on due processes: all of them (`hints` None) or just the hinted ones."""
+        owner, lease = self.s.worker_id, self.s.lease_seconds
+        done = 0
+        for store, role, states, action in self._plan():
+            if hints is None:
+                rows = await store.claim(states, owner, role=role, seconds=lease)
+            else:
+                rows = []
+                for kind, pid in hints:
+                    if kind != store.process:
+                        continue
+                    row = await store.get(pid)
+                    if row.role == role.value and row.state in states and await store.acquire(
+                        pid, owner, seconds=lease
+                    ):
+                        rows.append(row)
             for row in rows:
+                if row.state not in states:
+                    await store.release(row.pid, owner)
+                    continue
                 try:
                     await action(row)
                 except Exception:

@@ -220,7 +220,9 @@ class _ProcessStore(Generic[RowT]):
             for item in extra:
                 session.add(item)
             previous = row.state
-            await session.refresh(row)
+            session.expunge(row)  # mirror the UPDATE without reading the row back
+            for key, value in values.items():
+                setattr(row, key, value)
             return Transition(row, True, previous)
 
         return await run_write(self.engine, work)
