@@ -1,0 +1,82 @@
+"""The catalog's view of verification: a small protocol around the trust core.
+
+`KernelVerifier` wraps `hinterland.verify.verify_document`; the catalog's own logic takes
+any `Verifier`, so it can be tested on its own. Reports stay the trust core's JSON
+(`{"valid": ..., "checks": [{"name", "status", "reason", "subject"}], ...}`); the catalog
+only appends checks of its own (participant policy, request shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from hinterland.did import DidResolver
+from hinterland.jsonld import DocumentLoader
+
+Shapes = Literal["gaia-x-22.10", "gaia-x-25.11", "none"]
+
+
+@dataclass
+class Verification:
+    """Outcome of verifying one document: validity, issuer and the JSON report."""
+
+    valid: bool
+    issuer: str | None
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def add_check(self, name: str, status: str, reason: str, subject: str | None = None) -> None:
+        """Append a catalog check; a failed one makes the whole verification invalid."""
+        checks = self.report.setdefault("checks", [])
+        checks.append({"name": name, "status": status, "reason": reason, "subject": subject})
+        if status == "failed":
+            self.valid = False
+            self.report["valid"] = False
+
+    def failures(self) -> list[dict[str, Any]]:
+        """The failed checks."""
+        return [c for c in self.report.get("checks", []) if c.get("status") == "failed"]
+
+
+class Verifier(Protocol):
+    """Verifies every proof of a VC or VP and, unless `proof_only`, validity and shapes."""
+
+    async def verify(self, document: dict[str, Any], *, proof_only: bool = False) -> Verification:
+        """Verify; never raises for bad input (failures are checks in the report)."""
+        ...
+
+
+class KernelVerifier:
+    """The real verifier: DID resolution, Data Integrity / JWS proofs, validity, SHACL."""
+
+    def __init__(
+        self,
+        resolver: DidResolver,
+        *,
+        shapes: Shapes = "none",
+        trusted_issuers: frozenset[str] | None = None,
+        loader: DocumentLoader | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.resolver = resolver
+        self.shapes: Shapes = shapes
+        self.trusted_issuers = trusted_issuers
+        self.loader = loader
+        self.clock = clock
+
+    async def verify(self, document: dict[str, Any], *, proof_only: bool = False) -> Verification:
+        """Run `verify_document` with the catalog's options."""
+        from hinterland.verify import VerifyOptions, verify_document
+
+        options = VerifyOptions(
+            shapes=self.shapes,
+            now=self.clock() if self.clock else None,
+            trusted_issuers=self.trusted_issuers,
+            proof_only=proof_only,
+        )
+        report = await verify_document(
+            document, resolver=self.resolver, options=options, loader=self.loader
+        )
+        return Verification(valid=report.valid, issuer=report.issuer, report=report.to_dict())
