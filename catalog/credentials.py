@@ -100,8 +100,14 @@ def compliance_credential(
 
 
 def membership_credential(
-    *, catalog_did: str, member_did: str, name: str, entry_url: str, issued: datetime,
-    valid_days: int, catalog_url: str,
+    *,
+    catalog_did: str,
+    member_did: str,
+    name: str,
+    entry_url: str,
+    issued: datetime,
+    valid_days: int,
+    catalog_url: str,
 ) -> dict[str, Any]:
     """The unsigned MembershipCredential of an onboarded company."""
     return {

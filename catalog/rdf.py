@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
-from pyld import jsonld
 
-from hinterland.errors import HinterlandError, JsonLdError
-from hinterland.jsonld import DocumentLoader, canonicalize
+from hinterland.jsonld import DocumentLoader, canonicalize, expand
+from hinterland.jsonld.processing import pyld_errors
 
 PROOF = "https://w3id.org/security#proof"
 
@@ -30,37 +29,11 @@ def rdf_forms(document: dict[str, Any], loader: DocumentLoader) -> RdfForms:
 
     Raises `JsonLdError` (or a subclass) when the document cannot be processed.
     """
-    try:
+    with pyld_errors("canonicalize"):
         nquads = canonicalize(document, loader=loader)
-        expanded = jsonld.expand(document, {"documentLoader": loader})
-    except JsonLdError:
-        raise
-    except Exception as exc:  # pyld wraps our loader's errors several levels deep
-        inner = _our_error(exc)
-        if inner is not None:
-            raise inner from exc
-        raise JsonLdError(f"JSON-LD processing failed: {_describe(exc)}") from exc
+    expanded = expand(document, loader)
     sha = hashlib.sha256(nquads.encode("utf-8")).hexdigest()
     return RdfForms(sha256=sha, expanded=expanded, claims_graph=claims_graph(nquads))
-
-
-def _our_error(exc: BaseException | None, depth: int = 0) -> HinterlandError | None:
-    while exc is not None and depth < 20:
-        if isinstance(exc, HinterlandError):
-            return exc
-        exc = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
-        depth += 1
-    return None
-
-
-def _describe(exc: BaseException) -> str:
-    parts: list[str] = []
-    current: BaseException | None = exc
-    while current is not None and len(parts) < 5:
-        message = getattr(current, "message", None) or str(current).split("\n", 1)[0]
-        parts.append(str(message)[:200])
-        current = getattr(current, "cause", None)
-    return "; ".join(parts)
 
 
 def claims_graph(nquads: str) -> str:
