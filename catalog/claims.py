@@ -25,7 +25,7 @@ _FIELDS: dict[str, frozenset[str]] = {
     "keyword": frozenset({"keyword", "keywords", "tag"}),
     "country": frozenset({"countrycode", "country", "addresscountry", "countryname"}),
     "region": frozenset({"countrysubdivisioncode", "region", "addressregion", "subdivisioncode"}),
-    "format": frozenset({"format", "encodingformat", "mediatype", "fileformat", "formattype"}),
+    "format": frozenset({"format", "encodingformat", "mediatype", "fileformat"}),
     "material": frozenset({"material", "materials"}),
     "process": frozenset(
         {"process", "printingprocess", "manufacturingprocess", "technology", "printtechnology"}

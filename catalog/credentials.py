@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from catalog import vocab
+from hinterland.did import did_key_from_public_key, did_key_verification_method_id
+from hinterland.keys import PrivateKey, load_private_key
+from hinterland.proofs import sign_document
 
 
 class Signer(Protocol):
@@ -25,7 +28,7 @@ class Signer(Protocol):
 class KernelSigner:
     """Signs with a trust-core key (eddsa-rdfc-2022) under the catalog's DID."""
 
-    def __init__(self, key: Any, did: str, verification_method: str) -> None:
+    def __init__(self, key: PrivateKey, did: str, verification_method: str) -> None:
         self.key = key
         self.did = did
         self.verification_method = verification_method
@@ -34,9 +37,6 @@ class KernelSigner:
     def from_settings(cls, key_file: Path | None, did: str | None, data_dir: Path) -> KernelSigner:
         """Load the catalog key (creating one under the data directory on first start) and
         derive its DID: `did` when configured (its `#key-1`), else did:key from the key."""
-        from hinterland.did import did_key_from_public_key
-        from hinterland.keys import PrivateKey, load_private_key
-
         path = key_file or data_dir / "catalog-key.json"
         if path.exists():
             key = load_private_key(path)
@@ -46,13 +46,11 @@ class KernelSigner:
             key.save(path)
         if did:
             return cls(key, did, f"{did}#key-1")
-        key_did = did_key_from_public_key(key.public())
-        return cls(key, key_did, f"{key_did}#{key_did.removeprefix('did:key:')}")
+        public = key.public()
+        return cls(key, did_key_from_public_key(public), did_key_verification_method_id(public))
 
     def sign(self, document: dict[str, Any]) -> dict[str, Any]:
         """Sign with eddsa-rdfc-2022 for assertions."""
-        from hinterland.proofs import sign_document
-
         return sign_document(document, self.key, verification_method=self.verification_method)
 
 

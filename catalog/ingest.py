@@ -202,7 +202,7 @@ class Ingestor:
                 ],
             }
             raise DescriptionRejected("revocation refused: it is not signed", report)
-        verification = await self.verifier.verify(document, proof_only=True)
+        verification = await self.verifier.verify(document, purpose="revocation")
         if not verification.valid:
             reasons = "; ".join(
                 f"{c.get('name')}: {c.get('reason')}" for c in verification.failures()

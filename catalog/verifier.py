@@ -14,7 +14,9 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from hinterland.did import DidResolver
+from hinterland.errors import DroppedTermError, HinterlandError, LimitExceeded, RemoteContextRefused
 from hinterland.jsonld import DocumentLoader
+from hinterland.verify import VerifyOptions, verify_document
 
 Shapes = Literal["gaia-x-22.10", "gaia-x-25.11", "none"]
 
@@ -40,10 +42,16 @@ class Verification:
         return [c for c in self.report.get("checks", []) if c.get("status") == "failed"]
 
 
-class Verifier(Protocol):
-    """Verifies every proof of a VC or VP and, unless `proof_only`, validity and shapes."""
+Purpose = Literal["description", "revocation"]
 
-    async def verify(self, document: dict[str, Any], *, proof_only: bool = False) -> Verification:
+
+class Verifier(Protocol):
+    """Verifies every proof of a VC or VP, key binding, validity and, for descriptions,
+    the catalog's shapes and trust list."""
+
+    async def verify(
+        self, document: dict[str, Any], *, purpose: Purpose = "description"
+    ) -> Verification:
         """Verify; never raises for bad input (failures are checks in the report)."""
         ...
 
@@ -66,17 +74,58 @@ class KernelVerifier:
         self.loader = loader
         self.clock = clock
 
-    async def verify(self, document: dict[str, Any], *, proof_only: bool = False) -> Verification:
-        """Run `verify_document` with the catalog's options."""
-        from hinterland.verify import VerifyOptions, verify_document
-
+    async def verify(
+        self, document: dict[str, Any], *, purpose: Purpose = "description"
+    ) -> Verification:
+        """Run `verify_document` with the catalog's options (a revocation is checked for
+        proofs, key binding and validity only: shapes and trust lists are about
+        descriptions)."""
+        description = purpose == "description"
         options = VerifyOptions(
-            shapes=self.shapes,
+            shapes=self.shapes if description else "none",
             now=self.clock() if self.clock else None,
-            trusted_issuers=self.trusted_issuers,
-            proof_only=proof_only,
+            trusted_issuers=self.trusted_issuers if description else None,
         )
-        report = await verify_document(
-            document, resolver=self.resolver, options=options, loader=self.loader
-        )
+        try:
+            report = await verify_document(
+                document, resolver=self.resolver, options=options, loader=self.loader
+            )
+        except Exception as exc:  # the trust core promises not to raise; be safe anyway
+            return _failed_verification(document, exc)
         return Verification(valid=report.valid, issuer=report.issuer, report=report.to_dict())
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    current: BaseException | None = exc
+    seen = 0
+    while current is not None and seen < 30:
+        if isinstance(current, HinterlandError):
+            return current
+        current = getattr(current, "cause", None) or current.__cause__ or current.__context__
+        seen += 1
+    return exc
+
+
+def _failed_verification(document: dict[str, Any], exc: BaseException) -> Verification:
+    inner = _innermost(exc)
+    if isinstance(inner, RemoteContextRefused):
+        name = "contexts"
+    elif isinstance(inner, DroppedTermError):
+        name = "dropped-terms"
+    elif isinstance(inner, LimitExceeded):
+        name = "limits"
+    else:
+        name = "parse"
+    reason = (
+        str(inner)
+        if isinstance(inner, HinterlandError)
+        else (f"the document cannot be verified: {type(inner).__name__}")
+    )
+    issuer = document.get("issuer")
+    issuer_id = issuer if isinstance(issuer, str) else None
+    report = {
+        "valid": False,
+        "issuer": issuer_id,
+        "checks": [{"name": name, "status": "failed", "reason": reason, "subject": None}],
+    }
+    return Verification(valid=False, issuer=issuer_id, report=report)
