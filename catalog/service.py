@@ -64,7 +64,12 @@ class CatalogService:
             else None
         )
         verifier = verifier or KernelVerifier(
-            resolver, shapes=options.shapes, trusted_issuers=trusted, loader=loader, clock=clock
+            resolver,
+            shapes=options.shapes,
+            trusted_issuers=trusted,
+            loader=loader,
+            clock=clock,
+            hinterland_shapes=options.hinterland_shapes,
         )
         signer = signer or KernelSigner.from_settings(
             options.key_file, options.did, settings.data_dir

@@ -27,6 +27,7 @@ class CatalogOptions(BaseModel):
     participant_policy: ParticipantPolicy = "onboarded"
     trusted_issuers: list[str] = Field(default_factory=list)
     shapes: ShapesSetting = "none"
+    hinterland_shapes: bool = True  # always check Need/PrintService/... against our shapes
     compliance_validity_days: int = Field(default=90, ge=1, le=3650)
     membership_validity_days: int = Field(default=365, ge=1, le=3650)
     max_request_bytes: int = Field(default=2_000_000, ge=1_024)

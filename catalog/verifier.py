@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from hinterland.did import DidResolver
 from hinterland.errors import DroppedTermError, HinterlandError, LimitExceeded, RemoteContextRefused
 from hinterland.jsonld import DocumentLoader
+from hinterland.shacl import validate_shapes
 from hinterland.verify import VerifyOptions, verify_document
 
 Shapes = Literal["gaia-x-22.10", "gaia-x-25.11", "none"]
@@ -67,8 +68,10 @@ class KernelVerifier:
         trusted_issuers: frozenset[str] | None = None,
         loader: DocumentLoader | None = None,
         clock: Callable[[], datetime] | None = None,
+        hinterland_shapes: bool = True,
     ) -> None:
         self.resolver = resolver
+        self.hinterland_shapes = hinterland_shapes
         self.shapes: Shapes = shapes
         self.trusted_issuers = trusted_issuers
         self.loader = loader
@@ -92,7 +95,33 @@ class KernelVerifier:
             )
         except Exception as exc:  # the trust core promises not to raise; be safe anyway
             return _failed_verification(document, exc)
-        return Verification(valid=report.valid, issuer=report.issuer, report=report.to_dict())
+        verification = Verification(
+            valid=report.valid, issuer=report.issuer, report=report.to_dict()
+        )
+        if description and self.hinterland_shapes and verification.valid:
+            self._hinterland_shapes(document, verification)
+        return verification
+
+    def _hinterland_shapes(self, document: dict[str, Any], verification: Verification) -> None:
+        """Our own vocabulary (Need, PrintService, PrintFile, DataResource) always has its
+        shapes checked: matching relies on those claims being well-formed."""
+        try:
+            result = validate_shapes(document, "hinterland", loader=self.loader)
+        except HinterlandError as exc:
+            verification.add_check("shacl", "failed", f"hinterland shapes: {exc}")
+            return
+        if not result.applied_shapes:
+            return
+        if result.conforms:
+            verification.add_check("shacl", "passed", "conforms to the hinterland shapes")
+            return
+        for violation in result.violations:
+            verification.add_check(
+                "shacl", "failed", f"{violation.message} (path {violation.path})",
+                str(violation.focus),
+            )
+        if not result.violations:
+            verification.add_check("shacl", "failed", "does not conform to the hinterland shapes")
 
 
 def _innermost(exc: BaseException) -> BaseException:

@@ -188,6 +188,46 @@ def offer(
     )
 
 
+HL_CONTEXT = "https://w3id.org/hinterland/v1"
+
+
+def hinterland_credential(
+    party: Party,
+    subject: dict[str, Any],
+    *,
+    issued: datetime | None = None,
+    valid_until: datetime | None = None,
+) -> dict[str, Any]:
+    """A signed VC 2.0 in the Hinterland vocabulary."""
+    issued = issued or datetime.now(UTC) - timedelta(minutes=5)
+    document: dict[str, Any] = {
+        "@context": [CRED_V2, HL_CONTEXT],
+        "type": ["VerifiableCredential"],
+        "id": f"urn:uuid:{uuid.uuid4()}",
+        "issuer": party.did,
+        "validFrom": iso(issued),
+        "credentialSubject": subject,
+    }
+    if valid_until is not None:
+        document["validUntil"] = iso(valid_until)
+    return party.sign(document)
+
+
+def print_service(party: Party, slug: str, *, name: str, issued: datetime | None = None,
+                  valid_until: datetime | None = None, **claims: Any) -> dict[str, Any]:
+    """A signed hinterland:PrintService (material, process, format, region, keyword...)."""
+    subject = {"id": f"https://{party.name}.example/services/{slug}", "type": "PrintService",
+               "name": name, "offeredBy": party.did, **claims}
+    return hinterland_credential(party, subject, issued=issued, valid_until=valid_until)
+
+
+def need(party: Party, slug: str, *, name: str, **claims: Any) -> dict[str, Any]:
+    """A signed hinterland:Need."""
+    subject = {"id": f"https://{party.name}.example/needs/{slug}", "type": "Need",
+               "name": name, **claims}
+    return hinterland_credential(party, subject)
+
+
 def revocation(signer: Party, entry_id: str, *, issuer: str | None = None) -> dict[str, Any]:
     """A CatalogRevocation for an entry, signed by `signer` (claiming `issuer`)."""
     from catalog import vocab
@@ -274,3 +314,23 @@ class CatalogClient:
         assert response.status_code == 200, response.text
         items: list[dict[str, Any]] = response.json()["items"]
         return items
+
+
+def gaiax_participant(party: Party, name: str, *, vat_id: str | None = "DE123456789",
+                      region: str = "DE-SN") -> dict[str, Any]:
+    """A signed Gaia-X 22.10 LegalParticipant with its registration number and accepted
+    terms as further subjects (as the Gaia-X wizard presents them)."""
+    lrn = f"urn:lrn:{party.name}"
+    subjects: list[dict[str, Any]] = [
+        {
+            "id": party.did,
+            "type": "gx:LegalParticipant",
+            "gx:legalName": name,
+            "gx:legalRegistrationNumber": {"id": lrn},
+            "gx:headquarterAddress": {"gx:countrySubdivisionCode": region},
+            "gx:legalAddress": {"gx:countrySubdivisionCode": region},
+        },
+        {"id": lrn, "type": "gx:legalRegistrationNumber",
+         **({"gx:vatID": vat_id, "gx:vatID-countryCode": vat_id[:2]} if vat_id else {})},
+    ]
+    return party.sign(credential(party.did, subjects))  # type: ignore[arg-type]

@@ -16,8 +16,10 @@ from catalog_support import (
     DidHost,
     catalog_settings,
     did_host,
+    gaiax_participant,
     legal_participant,
     offer,
+    print_service,
     revocation,
     tamper,
 )
@@ -176,6 +178,8 @@ async def test_each_bad_description_is_rejected_with_reasons_and_nothing_is_stor
             "validity",
         ),
         "remote context": (remote, "contexts"),
+        "SHACL violation (hinterland shapes)": (
+            print_service(acme, "bad-region", name="Printing", region="Saxony"), "shacl"),
     }
     for case, (document, check) in cases.items():
         response = await catalog.publish(document)
@@ -306,3 +310,26 @@ async def test_lifecycle_versions_revocation_and_expiry(
         ("expired", short["id"]),
     ]
     assert next(i for i in feed if i["kind"] == "revoked")["revocation"]["issuer"] == acme.did
+
+
+async def test_gaia_x_shapes_are_enforced_when_configured(
+    tmp_path: Path, migrated_url: str, did_host: DidHost
+) -> None:
+    settings = catalog_settings(tmp_path, migrated_url, shapes="gaia-x-22.10")
+    catalog = CatalogClient(settings)
+    try:
+        acme = did_host.party("acme-gx")
+        bad = await catalog.publish(gaiax_participant(acme, "ACME", vat_id=None))
+        assert bad.status_code == 422, bad.text
+        reasons = [c["reason"] for c in bad.json()["report"]["checks"]
+                   if c["name"] == "shacl" and c["status"] == "failed"]
+        assert any("vatID" in reason for reason in reasons), reasons
+        assert await catalog.all_entries() == []
+        good = await catalog.publish(gaiax_participant(acme, "ACME"))
+        assert good.status_code == 201, good.text
+        assert good.json()["complianceCredential"]["credentialSubject"]["shapesVersion"] == (
+            "gaia-x-22.10")
+        shacl = [c for c in good.json()["report"]["checks"] if c["name"] == "shacl"]
+        assert [c["status"] for c in shacl] == ["passed"]
+    finally:
+        await catalog.close()
