@@ -193,9 +193,12 @@ def _add_value(claims: Claims, claim: str, raw: str) -> None:
         claims.add("format", normalize_format(text))
     elif claim == "region":
         match = _ISO_REGION.match(text)
-        claims.add("region", text.upper() if match else text)
+        country = _ISO_COUNTRY.match(text)
+        claims.add("region", text.upper() if match or country else text)
         if match:
             claims.add("country", match.group(1).upper())
+        elif country:  # a whole country is a region too
+            claims.add("country", text.upper())
     elif claim == "country":
         region = _ISO_REGION.match(text)
         if region:
