@@ -213,18 +213,34 @@ def hinterland_credential(
     return party.sign(document)
 
 
-def print_service(party: Party, slug: str, *, name: str, issued: datetime | None = None,
-                  valid_until: datetime | None = None, **claims: Any) -> dict[str, Any]:
+def print_service(
+    party: Party,
+    slug: str,
+    *,
+    name: str,
+    issued: datetime | None = None,
+    valid_until: datetime | None = None,
+    **claims: Any,
+) -> dict[str, Any]:
     """A signed hinterland:PrintService (material, process, format, region, keyword...)."""
-    subject = {"id": f"https://{party.name}.example/services/{slug}", "type": "PrintService",
-               "name": name, "offeredBy": party.did, **claims}
+    subject = {
+        "id": f"https://{party.name}.example/services/{slug}",
+        "type": "PrintService",
+        "name": name,
+        "offeredBy": party.did,
+        **claims,
+    }
     return hinterland_credential(party, subject, issued=issued, valid_until=valid_until)
 
 
 def need(party: Party, slug: str, *, name: str, **claims: Any) -> dict[str, Any]:
     """A signed hinterland:Need."""
-    subject = {"id": f"https://{party.name}.example/needs/{slug}", "type": "Need",
-               "name": name, **claims}
+    subject = {
+        "id": f"https://{party.name}.example/needs/{slug}",
+        "type": "Need",
+        "name": name,
+        **claims,
+    }
     return hinterland_credential(party, subject)
 
 
@@ -316,8 +332,9 @@ class CatalogClient:
         return items
 
 
-def gaiax_participant(party: Party, name: str, *, vat_id: str | None = "DE123456789",
-                      region: str = "DE-SN") -> dict[str, Any]:
+def gaiax_participant(
+    party: Party, name: str, *, vat_id: str | None = "DE123456789", region: str = "DE-SN"
+) -> dict[str, Any]:
     """A signed Gaia-X 22.10 LegalParticipant with its registration number and accepted
     terms as further subjects (as the Gaia-X wizard presents them)."""
     lrn = f"urn:lrn:{party.name}"
@@ -330,7 +347,24 @@ def gaiax_participant(party: Party, name: str, *, vat_id: str | None = "DE123456
             "gx:headquarterAddress": {"gx:countrySubdivisionCode": region},
             "gx:legalAddress": {"gx:countrySubdivisionCode": region},
         },
-        {"id": lrn, "type": "gx:legalRegistrationNumber",
-         **({"gx:vatID": vat_id, "gx:vatID-countryCode": vat_id[:2]} if vat_id else {})},
+        {
+            "id": lrn,
+            "type": "gx:legalRegistrationNumber",
+            **({"gx:vatID": vat_id, "gx:vatID-countryCode": vat_id[:2]} if vat_id else {}),
+        },
     ]
     return party.sign(credential(party.did, subjects))  # type: ignore[arg-type]
+
+
+def did_key_party(name: str) -> Party:
+    """A company whose DID is a did:key (resolved without any network)."""
+    from hinterland.did import did_key_from_public_key, did_key_verification_method_id
+
+    key = PrivateKey.generate("ed25519")
+    public = key.public()
+    return Party(
+        name=name,
+        did=did_key_from_public_key(public),
+        key=key,
+        verification_method=did_key_verification_method_id(public),
+    )
