@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import QueryParams
 
+from catalog.matching import matches
 from catalog.records import Entry
 from catalog.search import VALUE_FILTERS, SearchPage, SearchQuery, search
 from catalog.service import CatalogService
@@ -140,6 +141,21 @@ async def get_document(entry_id: str, request: Request) -> Response:
     """The signed document exactly as it was published (byte for byte)."""
     entry = await service_of(request).store.get(entry_id)
     return Response(entry.document, media_type="application/ld+json")
+
+
+@router.get("/self-descriptions/{entry_id}/matches")
+async def get_matches(entry_id: str, request: Request) -> dict[str, Any]:
+    """Ranked offers for a need, or needs for an offer, with scores and reasons."""
+    service = service_of(request)
+    limit = int_param(request.query_params, "limit", 20, 1, 100)
+    role, found = await matches(service.store, entry_id, limit)
+    return {
+        "id": entry_id,
+        "role": role,
+        "matches": [
+            {"score": m.score, "reasons": m.reasons, "entry": summary(m.entry)} for m in found
+        ],
+    }
 
 
 @router.post("/self-descriptions/{entry_id}/revoke")

@@ -117,7 +117,9 @@ class KernelVerifier:
             return
         for violation in result.violations:
             verification.add_check(
-                "shacl", "failed", f"{violation.message} (path {violation.path})",
+                "shacl",
+                "failed",
+                f"{violation.message} (path {violation.path})",
                 str(violation.focus),
             )
         if not result.violations:
