@@ -231,6 +231,19 @@ async def sparql_post(request: Request) -> Response:
     return Response(result.body, media_type=result.media_type)
 
 
+@router.post("/federation/sync")
+async def federation_sync(request: Request) -> dict[str, Any]:
+    """Pull every configured peer now (the background loop does this periodically)."""
+    reports = await service_of(request).federation.sync_once()
+    return {"peers": [r.to_dict() for r in reports]}
+
+
+@router.get("/federation/peers")
+async def federation_peers(request: Request) -> dict[str, Any]:
+    """Each peer's cursor and the outcome of the last pull."""
+    return {"peers": await service_of(request).store.peers()}
+
+
 @router.get("/health")
 async def health(request: Request) -> dict[str, Any]:
     """Liveness plus the feed position."""

@@ -44,9 +44,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        tasks = [
-            asyncio.create_task(_every(settings.catalog.sweep_seconds, service.store.expire_due))
-        ]
+        options = settings.catalog
+        tasks = [asyncio.create_task(_every(options.sweep_seconds, service.store.expire_due))]
+        if options.peers:
+            tasks.append(
+                asyncio.create_task(_every(options.peer_poll_seconds, service.federation.sync_once))
+            )
         try:
             yield
         finally:

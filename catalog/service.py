@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.credentials import KernelSigner, Signer, membership_credential
+from catalog.federation import Federation
 from catalog.ingest import Ingestor
 from catalog.settings import CatalogSettings
 from catalog.sparql import SparqlIndex
@@ -35,6 +36,7 @@ class CatalogService:
     sparql: SparqlIndex
     resolver: DidResolver
     loader: DocumentLoader
+    federation: Federation
 
     @classmethod
     def build(
@@ -83,8 +85,10 @@ class CatalogService:
             max_results=options.sparql_max_results,
             max_query_bytes=options.sparql_max_query_bytes,
         )
+        federation = Federation(store, ingestor, options.peers, page_size=options.peer_page_size)
         return cls(
             settings=settings,
+            federation=federation,
             engine=engine,
             store=store,
             verifier=verifier,

@@ -30,9 +30,11 @@ HL_PREFIX = {"hl": "https://w3id.org/hinterland/v1#"}
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run an ASGI app with uvicorn on 127.0.0.1 (ephemeral port); yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+def serve(app: Any, port: int = 0) -> Iterator[str]:
+    """Run an ASGI app with uvicorn on 127.0.0.1 (ephemeral port unless given); yields its
+    base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -354,6 +356,15 @@ def gaiax_participant(
         },
     ]
     return party.sign(credential(party.did, subjects))  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    """A port that was free a moment ago."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def did_key_party(name: str) -> Party:
