@@ -27,6 +27,29 @@ def suite_name(proof: dict[str, Any]) -> str:
     return kind
 
 
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+SUITE_CONTEXTS = {
+    "eddsa-rdfc-2022": "https://w3id.org/security/data-integrity/v2",
+    "JsonWebSignature2020": "https://w3id.org/security/suites/jws-2020/v1",
+}
+
+
+def _with_suite_context(document: dict[str, Any], suite: str) -> dict[str, Any]:
+    """`document` with the context that defines the suite's proof terms, if it lacks it.
+
+    Without it (e.g. a VC 1.1 credential signed with a DataIntegrityProof) the proof's
+    own terms would be dropped, so the signature would not cover its options.
+    """
+    context = document.get("@context")
+    contexts = context if isinstance(context, list) else [context] if context else []
+    needed = SUITE_CONTEXTS.get(suite)
+    if needed is None or needed in contexts:
+        return document
+    if suite == "eddsa-rdfc-2022" and CREDENTIALS_V2 in contexts:
+        return document  # credentials v2 includes Data Integrity
+    return {**document, "@context": [*contexts, needed]}
+
+
 def sign_document(
     document: dict[str, Any],
     key: PrivateKey,
@@ -39,12 +62,16 @@ def sign_document(
 ) -> dict[str, Any]:
     """Return a new signed copy of `document`, appending to an existing proof (a proof set).
 
+    The suite's context (Data Integrity v2, or JWS 2020) is appended to `@context` when
+    the document does not already define the proof's terms.
+
     Raises `DroppedTermError` naming every term JSON-LD expansion would drop (it would
     not be signed), `JsonLdError`/`RemoteContextRefused` for unusable contexts, and
     `KeyMaterialError` when the key does not fit the suite.
     """
     if not isinstance(document, dict):
         raise InputError("only a JSON object can be signed")
+    document = _with_suite_context(document, suite)
     unsecured = without_proof(document)
     dropped = find_dropped_terms(unsecured, loader)
     if dropped:
