@@ -48,6 +48,7 @@ BUNDLED_CONTEXTS: dict[str, str] = {
 
 _RESOLVED_CONTEXT_CACHE_SIZE = 200
 _REMOTE_CACHE_SIZE = 100
+_PROCESSED_CONTEXT_CACHE_SIZE = 2_000
 
 
 @cache
@@ -93,15 +94,16 @@ _remote_cache = _Lru(_REMOTE_CACHE_SIZE)
 
 # Resolved (parsed and processed) contexts, shared by loaders with the same allow-list so
 # that one loader never sees a context another loader was allowed to fetch.
-_resolved_caches: dict[tuple[str, ...], _Lru] = {}
+_resolved_caches: dict[tuple[str, ...], tuple[_Lru, _Lru]] = {}
 _resolved_caches_lock = threading.Lock()
 
 
-def _resolved_cache(allowed: tuple[str, ...]) -> _Lru:
+def _resolved_cache(allowed: tuple[str, ...]) -> tuple[_Lru, _Lru]:
+    """(resolved contexts by URL/key, processed active contexts) for one allow-list."""
     with _resolved_caches_lock:
         found = _resolved_caches.get(allowed)
         if found is None:
-            found = _Lru(_RESOLVED_CONTEXT_CACHE_SIZE)
+            found = (_Lru(_RESOLVED_CONTEXT_CACHE_SIZE), _Lru(_PROCESSED_CONTEXT_CACHE_SIZE))
             _resolved_caches[allowed] = found
         return found
 
@@ -146,7 +148,7 @@ class DocumentLoader:
     def __init__(self, settings: JsonLdSettings | None = None) -> None:
         self.settings = settings or JsonLdSettings()
         self._allowed = tuple(sorted(self.settings.allowed_remote_contexts))
-        self._resolved = _resolved_cache(self._allowed)
+        self._resolved, self.processed_contexts = _resolved_cache(self._allowed)
 
     def is_allowed(self, url: str) -> bool:
         """Whether `url` is allow-listed (exact match, or under a prefix ending in '/').
