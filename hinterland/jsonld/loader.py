@@ -44,6 +44,7 @@ BUNDLED_CONTEXTS: dict[str, str] = {
         "/v1/shapes/jsonld/trustframework#"
     ): "gaia-x-22.10-trustframework.jsonld",
     "https://w3id.org/gaia-x/development#": "gaia-x-25.11.jsonld",
+    "https://w3id.org/hinterland/v1": "hinterland-v1.jsonld",
 }
 
 _RESOLVED_CONTEXT_CACHE_SIZE = 200
