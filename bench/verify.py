@@ -158,7 +158,7 @@ def main() -> None:
                   f"{slow:>13,.0f} {fast / slow:>5.1f}x  {mark}")
 
     try:
-        from hinterland.shacl import validate_shapes  # type: ignore[import-not-found]
+        from hinterland.shacl import validate_shapes
     except ImportError:
         print("SHACL: hinterland.shacl is missing (trust-shacl has not landed here)")
         return

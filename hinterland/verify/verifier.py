@@ -328,7 +328,7 @@ class _Verification:
             self.report.add("shacl", SKIPPED, "no shapes selected")
             return
         try:
-            from hinterland.shacl import validate_shapes  # type: ignore[import-not-found]
+            from hinterland.shacl import validate_shapes
         except ImportError:
             self.report.add("shacl", FAILED, "SHACL validation is not available in this build")
             return
@@ -337,16 +337,17 @@ class _Verification:
         except HinterlandError as exc:
             self.report.add("shacl", FAILED, f"{shapes} shapes could not be checked: {exc}")
             return
-        if result.conforms:
+        if result.conforms and not result.violations:
             self.report.add("shacl", PASSED, f"conforms to the {shapes} shapes")
             return
         for violation in result.violations:
+            status = FAILED if violation.severity == "Violation" else WARNING
+            where = f" (path {violation.path})" if violation.path else ""
             self.report.add(
-                "shacl", FAILED,
-                f"{violation.message} (path {violation.path})",
+                "shacl", status, f"{shapes}: {violation.message}{where}",
                 subject=str(violation.focus),
             )
-        if not result.violations:
+        if not result.conforms and not result.violations:
             self.report.add("shacl", FAILED, f"does not conform to the {shapes} shapes")
 
 

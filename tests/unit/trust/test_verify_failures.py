@@ -273,3 +273,23 @@ async def test_gaia_x_22_10_hex_digest_ps256_form_verifies() -> None:
 
 def test_fixture_paths_exist() -> None:
     assert Path(GAIA_X / "LICENSE").is_file()
+
+
+@pytest.mark.parametrize(
+    ("name", "conforms"),
+    [("participant-vp.json", True), ("participant-vp-faulty.json", False)],
+)
+async def test_shacl_check_follows_the_fixture_names(name: str, conforms: bool) -> None:
+    report = await _verify(_gaia_x(name), shapes="gaia-x-22.10")
+    shacl = report.by_name("shacl")
+    assert shacl
+    if conforms:
+        assert [c.status for c in shacl] == [PASSED]
+    else:
+        assert FAILED in [c.status for c in shacl]
+        assert all(c.reason.startswith("gaia-x-22.10: ") for c in shacl)
+
+
+async def test_shacl_none_is_reported_as_skipped() -> None:
+    report = await _verify(_gaia_x("participant-vp.json"), shapes="none")
+    assert _statuses(report, "shacl") == [SKIPPED]
