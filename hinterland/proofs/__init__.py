@@ -92,10 +92,32 @@ def sign_document(
         )
     else:
         raise InputError(f"unknown suite {suite!r}; use one of {', '.join(SIGNING_SUITES)}")
+    config = rdf_proof_config(unsecured, proof)
+    dropped = find_dropped_terms(config, loader) if config is not None else []
+    if dropped:
+        raise DroppedTermError(
+            "refusing to sign: the document's contexts do not define these proof terms: "
+            + ", ".join(f"proof.{term}" for term in dropped),
+            [f"proof.{term}" for term in dropped],
+        )
     existing = proofs_of(document)
     signed = dict(document)
     signed["proof"] = [*existing, proof] if existing else proof
     return signed
+
+
+def rdf_proof_config(document: dict[str, Any], proof: Any) -> dict[str, Any] | None:
+    """The configuration a proof canonicalizes with RDFC-1.0 beside the whole unsecured
+    document (eddsa-rdfc-2022 outside a chain, JsonWebSignature2020), else None."""
+    if not isinstance(proof, dict) or "previousProof" in proof:
+        return None
+    if proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == (
+        dataintegrity.RDFC_SUITE
+    ):
+        return dataintegrity.proof_config(document, proof)
+    if proof.get("type") == jws2020.SUITE:
+        return jws2020.proof_options(document, proof)
+    return None
 
 
 def verify_proof(
@@ -120,6 +142,7 @@ __all__ = [
     "ProofResult",
     "Suite",
     "proofs_of",
+    "rdf_proof_config",
     "sign_document",
     "suite_name",
     "verify_proof",

@@ -29,7 +29,8 @@ JCS_SUITE = "eddsa-jcs-2022"
 SUITES = (RDFC_SUITE, JCS_SUITE)
 
 
-def _proof_config(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+def proof_config(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+    """The proof configuration: the proof without `proofValue`, with the `@context`."""
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in document and "@context" not in config:
         config["@context"] = document["@context"]
@@ -59,15 +60,13 @@ def _hash_data(
     document: dict[str, Any], proof: dict[str, Any], cache: CanonicalCache
 ) -> bytes:
     suite = proof.get("cryptosuite")
-    config = _proof_config(document, proof)
+    config = proof_config(document, proof)
     unsecured = _unsecured_for(document, proof)
     if suite == RDFC_SUITE:
-        config_hash = hashlib.sha256(
-            canonical_nquads(config, loader=cache.loader).encode("utf-8")
-        ).digest()
+        config_hash = cache.config_sha256(proof, config)
         if "previousProof" in proof:
             return config_hash + hashlib.sha256(
-                canonical_nquads(unsecured, loader=cache.loader).encode("utf-8")
+                canonical_nquads(unsecured, cache.loader).encode("utf-8")
             ).digest()
         # every proof of a set covers the same unsecured document: hash it once
         return config_hash + cache.unsecured_sha256(document, unsecured)

@@ -18,7 +18,14 @@ from hinterland.errors import (
 )
 from hinterland.jsonld import DocumentLoader, check_limits, default_loader, find_dropped_terms
 from hinterland.keys import PublicKey
-from hinterland.proofs import CanonicalCache, proofs_of, suite_name, verify_proof
+from hinterland.proofs import (
+    CanonicalCache,
+    proofs_of,
+    rdf_proof_config,
+    suite_name,
+    verify_proof,
+    without_proof,
+)
 from hinterland.verify.report import CheckStatus, VerificationReport, VerifyOptions
 
 PASSED, FAILED, WARNING, SKIPPED = (
@@ -153,7 +160,7 @@ class _Verification:
             )
             return
         try:
-            dropped = find_dropped_terms(document, self.loader)
+            dropped = self._dropped(document)
         except HinterlandError as exc:
             self.report.add("dropped-terms", FAILED, f"cannot expand the document: {exc}")
             return
@@ -166,6 +173,22 @@ class _Verification:
                 )
         else:
             self.report.add("dropped-terms", PASSED, "every term is defined by a context")
+
+    def _dropped(self, document: dict[str, Any]) -> list[str]:
+        """Dropped terms, from the expansions the proofs need anyway when they cover the
+        whole document (its unsecured form and each proof's configuration); otherwise
+        from an expansion of their own."""
+        proofs = proofs_of(document)
+        configs = [rdf_proof_config(document, proof) for proof in proofs]
+        if not proofs or any(config is None for config in configs):
+            return find_dropped_terms(document, self.loader)
+        self.cache.unsecured_sha256(document, without_proof(document))
+        dropped = set(self.cache.dropped_terms(document))
+        for proof, config in zip(proofs, configs, strict=True):
+            assert config is not None
+            self.cache.config_sha256(proof, config)
+            dropped.update(f"proof.{t}" for t in self.cache.dropped_terms(proof, "config"))
+        return sorted(dropped)
 
     # -- proofs ------------------------------------------------------------------------
     async def method(self, vm_id: str) -> dict[str, Any]:

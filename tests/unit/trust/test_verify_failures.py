@@ -293,3 +293,13 @@ async def test_shacl_check_follows_the_fixture_names(name: str, conforms: bool) 
 async def test_shacl_none_is_reported_as_skipped() -> None:
     report = await _verify(_gaia_x("participant-vp.json"), shapes="none")
     assert _statuses(report, "shacl") == [SKIPPED]
+
+
+async def test_proof_terms_without_their_context_are_reported() -> None:
+    signed = _v1_signed()
+    assert "https://w3id.org/security/data-integrity/v2" in signed["@context"]
+    signed["@context"].remove("https://w3id.org/security/data-integrity/v2")
+    report = await _verify(signed)
+    dropped = {c.subject for c in report.failures() if c.name == "dropped-terms"}
+    assert {"proof.created", "proof.cryptosuite", "proof.verificationMethod"} <= dropped
+    assert _statuses(report, "proof") == [FAILED]
