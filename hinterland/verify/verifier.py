@@ -16,7 +16,13 @@ from hinterland.errors import (
     JsonLdError,
     KeyMaterialError,
 )
-from hinterland.jsonld import DocumentLoader, check_limits, default_loader, find_dropped_terms
+from hinterland.jsonld import (
+    BUNDLED_CONTEXTS,
+    DocumentLoader,
+    check_limits,
+    default_loader,
+    find_dropped_terms,
+)
 from hinterland.keys import PublicKey
 from hinterland.proofs import (
     CanonicalCache,
@@ -142,6 +148,8 @@ class _Verification:
         _context_urls(document, found)
         refused: list[str] = []
         for url in found:
+            if url in BUNDLED_CONTEXTS or url.rstrip("/") in BUNDLED_CONTEXTS:
+                continue  # no need to load (and copy) a bundled context to know it is there
             try:
                 self.loader(url, {})
             except HinterlandError as exc:
