@@ -47,7 +47,9 @@ def _unsecured_for(document: dict[str, Any], proof: dict[str, Any]) -> dict[str,
     previous = proof.get("previousProof")
     if previous is None:
         return unsecured
-    wanted = [previous] if isinstance(previous, str) else list(previous)
+    wanted = [previous] if isinstance(previous, str) else previous
+    if not isinstance(wanted, list) or not all(isinstance(w, str) for w in wanted):
+        raise InputError("previousProof must be a proof id or a list of proof ids")
     found = [p for p in proofs_of(document) if isinstance(p, dict) and p.get("id") in wanted]
     missing = set(wanted) - {p.get("id") for p in found}
     if missing:
