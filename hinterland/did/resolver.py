@@ -191,8 +191,12 @@ class DidResolver:
                         raise DidResolutionError(
                             f"{url}: DID document exceeds the limit of {limit} bytes"
                         )
+        except httpx.TimeoutException as exc:
+            raise DidResolutionError(
+                f"{url} did not answer within {self.settings.timeout_seconds:g} s"
+            ) from exc
         except httpx.HTTPError as exc:
-            raise DidResolutionError(f"cannot fetch {url}: {exc!r}") from exc
+            raise DidResolutionError(f"cannot fetch {url}: {type(exc).__name__} {exc}") from exc
         finally:
             if self._http is None:
                 await client.aclose()

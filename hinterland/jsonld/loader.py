@@ -7,6 +7,7 @@ with a timeout and a size limit and kept in memory.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections import OrderedDict
@@ -16,6 +17,7 @@ from typing import Any
 
 import httpx
 from pyld.context_resolver import ContextResolver
+from pyld.resolved_context import ResolvedContext
 
 from hinterland.errors import JsonLdError, RemoteContextRefused
 from hinterland.jsonld.limits import parse_json
@@ -28,6 +30,13 @@ BUNDLED_CONTEXTS: dict[str, str] = {
     "https://www.w3.org/2018/credentials/examples/v1": "credentials-examples-v1.jsonld",
     "https://www.w3.org/ns/credentials/examples/v2": "credentials-examples-v2.jsonld",
     "https://w3id.org/security/suites/ed25519-2020/v1": "ed25519-2020-v1.jsonld",
+    "https://w3id.org/security/suites/jws-2020/v1": "jws-2020-v1.jsonld",
+    "https://w3id.org/security/v1": "security-v1.jsonld",
+    "https://w3id.org/security/v2": "security-v2.jsonld",
+    "https://w3id.org/security/data-integrity/v2": "data-integrity-v2.jsonld",
+    "https://w3id.org/security/multikey/v1": "multikey-v1.jsonld",
+    "https://www.w3.org/ns/did/v1": "did-v1.jsonld",
+    "https://www.w3.org/ns/odrl.jsonld": "odrl.jsonld",
     "https://w3id.org/dspace/2025/1/context.jsonld": "dspace-2025-1.jsonld",
     "https://w3id.org/dspace/2025/1/odrl-profile.jsonld": "dspace-odrl-2025-1.jsonld",
     (
@@ -40,6 +49,7 @@ BUNDLED_CONTEXTS: dict[str, str] = {
 
 _RESOLVED_CONTEXT_CACHE_SIZE = 200
 _REMOTE_CACHE_SIZE = 100
+_PROCESSED_CONTEXT_CACHE_SIZE = 2_000
 
 
 @cache
@@ -85,17 +95,47 @@ _remote_cache = _Lru(_REMOTE_CACHE_SIZE)
 
 # Resolved (parsed and processed) contexts, shared by loaders with the same allow-list so
 # that one loader never sees a context another loader was allowed to fetch.
-_resolved_caches: dict[tuple[str, ...], _Lru] = {}
+_resolved_caches: dict[tuple[str, ...], tuple[_Lru, _Lru]] = {}
 _resolved_caches_lock = threading.Lock()
 
 
-def _resolved_cache(allowed: tuple[str, ...]) -> _Lru:
+def _resolved_cache(allowed: tuple[str, ...]) -> tuple[_Lru, _Lru]:
+    """(resolved contexts by URL/key, processed active contexts) for one allow-list."""
     with _resolved_caches_lock:
         found = _resolved_caches.get(allowed)
         if found is None:
-            found = _Lru(_RESOLVED_CONTEXT_CACHE_SIZE)
+            found = (_Lru(_RESOLVED_CONTEXT_CACHE_SIZE), _Lru(_PROCESSED_CONTEXT_CACHE_SIZE))
             _resolved_caches[allowed] = found
         return found
+
+
+class _SharedResolvedContext(ResolvedContext):  # type: ignore[misc]
+    """A cached context whose document pyld cannot change in place.
+
+    pyld 3.3 processes `@import` by updating the imported context's document in place
+    (merging the importing context into it). With contexts cached across operations, as
+    we do, that corrupts the imported context for every later use (e.g. the DSP ODRL
+    profile after one DSP message). Handing out a shallow copy keeps the cache intact;
+    pyld only changes the top level.
+    """
+
+    @property
+    def document(self) -> Any:
+        document = self.__dict__["document"]
+        return dict(document) if type(document) is dict else document
+
+    @document.setter
+    def document(self, value: Any) -> None:
+        self.__dict__["document"] = value
+
+
+class _ContextResolver(ContextResolver):  # type: ignore[misc]
+    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
+        resolved = super().resolve(active_ctx, context, base, cycles)
+        for item in resolved if isinstance(resolved, list) else [resolved]:
+            if type(item) is ResolvedContext:
+                item.__class__ = _SharedResolvedContext
+        return resolved
 
 
 class DocumentLoader:
@@ -109,7 +149,7 @@ class DocumentLoader:
     def __init__(self, settings: JsonLdSettings | None = None) -> None:
         self.settings = settings or JsonLdSettings()
         self._allowed = tuple(sorted(self.settings.allowed_remote_contexts))
-        self._resolved = _resolved_cache(self._allowed)
+        self._resolved, self.processed_contexts = _resolved_cache(self._allowed)
 
     def is_allowed(self, url: str) -> bool:
         """Whether `url` is allow-listed (exact match, or under a prefix ending in '/').
@@ -125,7 +165,7 @@ class DocumentLoader:
 
     def context_resolver(self) -> ContextResolver:
         """A pyld context resolver for one operation, backed by this loader's cache."""
-        return ContextResolver(self._resolved, self)
+        return _ContextResolver(self._resolved, self)
 
     def options(self) -> dict[str, Any]:
         """pyld options using this loader and its resolved-context cache."""
@@ -134,7 +174,8 @@ class DocumentLoader:
     def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         file_name = BUNDLED_CONTEXTS.get(_normalize(url))
         if file_name is not None:
-            document = _bundled_document(file_name)
+            # a copy: pyld may change context documents while processing them
+            document = copy.deepcopy(_bundled_document(file_name))
             return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
         if not self.is_allowed(url):
             raise RemoteContextRefused(
@@ -145,6 +186,7 @@ class DocumentLoader:
         if document is None:
             document = self._fetch(url)
             _remote_cache[url] = document
+        document = copy.deepcopy(document)
         return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
 
     def _fetch(self, url: str) -> Any:

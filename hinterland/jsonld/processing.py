@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from frozendict import frozendict
 from pyld import jsonld
 
 from hinterland.errors import HinterlandError, JsonLdError
@@ -41,11 +42,68 @@ def pyld_errors(action: str) -> Iterator[None]:
         raise JsonLdError(f"could not {action} the JSON-LD document: {error}") from None
 
 
-class TrackingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """A pyld processor that reuses processed contexts across documents.
+
+    pyld caches a processed context per (context, active context), but type-scoped and
+    other non-propagating contexts are applied to a fresh clone with a random id, so they
+    are processed again for every document (most of the time of expanding a credential).
+    Processing a context is a pure function of the (immutable, frozen) active context,
+    the local context, the flags and the base IRI, so results are memoized on those; the
+    local context is held by identity (kept alive by the entry, so ids cannot be reused).
+    Documents with their own inline contexts simply miss this cache.
+    """
+
+    def __init__(self, loader: DocumentLoader, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._memo = loader.processed_contexts
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        if cycles is not None or not isinstance(active_ctx, frozendict):
+            return super()._process_context(
+                active_ctx,
+                local_ctx,
+                options,
+                override_protected,
+                propagate,
+                validate_scoped,
+                cycles,
+            )
+        key = (
+            active_ctx.get("_uuid"),
+            id(local_ctx),
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base"),
+            options.get("processingMode"),
+        )
+        cache_key = repr(key)
+        hit = self._memo.get(cache_key)
+        if hit is not None and hit[0] is local_ctx and hit[1] is active_ctx:
+            return hit[2]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if isinstance(result, frozendict):
+            self._memo[cache_key] = (local_ctx, active_ctx, result)
+        return result
+
+
+class TrackingProcessor(CachingProcessor):
     """A pyld processor that records the path of every key expansion drops."""
 
-    def __init__(self) -> None:
-        super().__init__(on_property_dropped=self._dropped_here)
+    def __init__(self, loader: DocumentLoader) -> None:
+        super().__init__(loader, on_property_dropped=self._dropped_here)
         self._frames: list[tuple[Any, dict[str, Any], list[bool]]] = []
         self.dropped: dict[str, None] = {}
 
@@ -115,7 +173,7 @@ def expand(document: Document, loader: DocumentLoader | None = None) -> list[Any
     """Expand a JSON-LD document with the offline loader (contexts cached across calls)."""
     loader = loader or default_loader()
     with pyld_errors("expand"):
-        result = jsonld.JsonLdProcessor().expand(document, loader.options())
+        result = CachingProcessor(loader).expand(document, loader.options())
     assert isinstance(result, list)
     return result
 
@@ -125,7 +183,7 @@ def expand_tracking(
 ) -> tuple[list[Any], list[str]]:
     """Expand a document and return the dotted paths of the keys expansion dropped."""
     loader = loader or default_loader()
-    processor = TrackingProcessor()
+    processor = TrackingProcessor(loader)
     with pyld_errors("expand"):
         result = processor.expand(document, loader.options())
     assert isinstance(result, list)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hinterland.did import DidResolver, find_verification_method, is_authorized
@@ -15,9 +16,22 @@ from hinterland.errors import (
     JsonLdError,
     KeyMaterialError,
 )
-from hinterland.jsonld import DocumentLoader, check_limits, default_loader, find_dropped_terms
+from hinterland.jsonld import (
+    BUNDLED_CONTEXTS,
+    DocumentLoader,
+    check_limits,
+    default_loader,
+    find_dropped_terms,
+)
 from hinterland.keys import PublicKey
-from hinterland.proofs import CanonicalCache, proofs_of, suite_name, verify_proof
+from hinterland.proofs import (
+    CanonicalCache,
+    proofs_of,
+    rdf_proof_config,
+    suite_name,
+    verify_proof,
+    without_proof,
+)
 from hinterland.verify.report import CheckStatus, VerificationReport, VerifyOptions
 
 PASSED, FAILED, WARNING, SKIPPED = (
@@ -61,10 +75,20 @@ def _context_urls(node: Any, found: dict[str, None]) -> None:
             _context_urls(item, found)
 
 
+_LEAP_SECOND = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:)60(\.\d+)?")
+
+
 def _parse_time(value: Any) -> datetime:
+    """An XSD dateTime; a leap second (``:60``, as in the DIF vectors) is the next second."""
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a date-time string")
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    leap = _LEAP_SECOND.match(text)
+    if leap:
+        text = leap.group(1) + "59" + text[leap.end(0) :]
+    moment = datetime.fromisoformat(text)
+    if leap:
+        moment += timedelta(seconds=1)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -124,6 +148,8 @@ class _Verification:
         _context_urls(document, found)
         refused: list[str] = []
         for url in found:
+            if url in BUNDLED_CONTEXTS or url.rstrip("/") in BUNDLED_CONTEXTS:
+                continue  # no need to load (and copy) a bundled context to know it is there
             try:
                 self.loader(url, {})
             except HinterlandError as exc:
@@ -142,7 +168,7 @@ class _Verification:
             )
             return
         try:
-            dropped = find_dropped_terms(document, self.loader)
+            dropped = self._dropped(document)
         except HinterlandError as exc:
             self.report.add("dropped-terms", FAILED, f"cannot expand the document: {exc}")
             return
@@ -155,6 +181,22 @@ class _Verification:
                 )
         else:
             self.report.add("dropped-terms", PASSED, "every term is defined by a context")
+
+    def _dropped(self, document: dict[str, Any]) -> list[str]:
+        """Dropped terms, from the expansions the proofs need anyway when they cover the
+        whole document (its unsecured form and each proof's configuration); otherwise
+        from an expansion of their own."""
+        proofs = proofs_of(document)
+        configs = [rdf_proof_config(document, proof) for proof in proofs]
+        if not proofs or any(config is None for config in configs):
+            return find_dropped_terms(document, self.loader)
+        self.cache.unsecured_sha256(document, without_proof(document))
+        dropped = set(self.cache.dropped_terms(document))
+        for proof, config in zip(proofs, configs, strict=True):
+            assert config is not None
+            self.cache.config_sha256(proof, config)
+            dropped.update(f"proof.{t}" for t in self.cache.dropped_terms(proof, "config"))
+        return sorted(dropped)
 
     # -- proofs ------------------------------------------------------------------------
     async def method(self, vm_id: str) -> dict[str, Any]:
@@ -317,7 +359,7 @@ class _Verification:
             self.report.add("shacl", SKIPPED, "no shapes selected")
             return
         try:
-            from hinterland.shacl import validate_shapes  # type: ignore[import-not-found]
+            from hinterland.shacl import validate_shapes
         except ImportError:
             self.report.add("shacl", FAILED, "SHACL validation is not available in this build")
             return
@@ -326,16 +368,17 @@ class _Verification:
         except HinterlandError as exc:
             self.report.add("shacl", FAILED, f"{shapes} shapes could not be checked: {exc}")
             return
-        if result.conforms:
+        if result.conforms and not result.violations:
             self.report.add("shacl", PASSED, f"conforms to the {shapes} shapes")
             return
         for violation in result.violations:
+            status = FAILED if violation.severity == "Violation" else WARNING
+            where = f" (path {violation.path})" if violation.path else ""
             self.report.add(
-                "shacl", FAILED,
-                f"{violation.message} (path {violation.path})",
+                "shacl", status, f"{shapes}: {violation.message}{where}",
                 subject=str(violation.focus),
             )
-        if not result.violations:
+        if not result.conforms and not result.violations:
             self.report.add("shacl", FAILED, f"does not conform to the {shapes} shapes")
 
 
