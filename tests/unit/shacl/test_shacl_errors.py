@@ -55,3 +55,34 @@ def test_credentials_that_cannot_be_read_are_noted() -> None:
     # The embedded credential's Need is validated (it lacks `seeks`).
     assert not result.conforms
     assert result.violations[0].path == "https://w3id.org/hinterland/v1#seeks"
+
+
+def test_documents_over_the_limits_are_refused() -> None:
+    from hinterland.errors import LimitExceeded
+    from hinterland.jsonld import DocumentLoader
+    from hinterland.settings import JsonLdSettings
+
+    deep: dict[str, Any] = {"@context": "https://w3id.org/hinterland/v1", "type": "Need"}
+    node = deep
+    for _ in range(40):
+        node["keyword"] = {"x": {}}
+        node = node["keyword"]["x"]
+    loader = DocumentLoader(JsonLdSettings(max_depth=16))
+    with pytest.raises(LimitExceeded, match=r"deep|depth"):
+        validate_shapes(deep, "hinterland", loader=loader)
+
+
+def test_self_referencing_participant_terminates() -> None:
+    # LegalParticipantShape checks gx:parentOrganization with itself (sh:node): a
+    # participant that is its own parent must not recurse forever.
+    import json
+    from pathlib import Path
+
+    fixtures = Path(__file__).parents[2] / "vectors/gaia-x/compliance-22.10-fixtures"
+    path = fixtures / "participant-vp.json"
+    document = json.loads(path.read_text("utf-8"))
+    subject = document["verifiableCredential"][1]["credentialSubject"]
+    subject["gx:parentOrganization"] = {"id": subject["id"]}
+    with pytest.warns(Warning, match="Recursive Shape"):
+        result = validate_shapes(document, "gaia-x-22.10")
+    assert result.conforms
