@@ -166,3 +166,25 @@ def test_a_need_is_validated_as_a_plain_document_too() -> None:
     assert validate_shapes(subject, "hinterland").conforms
     del subject["seeks"]
     assert not validate_shapes(subject, "hinterland").conforms
+
+
+def test_vocabulary_constants_match_the_context_and_shapes() -> None:
+    from rdflib import RDF, URIRef
+
+    from hinterland import vocabulary as hv
+    from hinterland.shacl import data_graph
+    from hinterland.shacl.shapes import load_shapes_graph
+
+    graph = data_graph(print_file_vc())
+    subject = URIRef("https://druckerei.example/assets/bracket-v3")
+    assert (subject, RDF.type, URIRef(hv.PRINT_FILE)) in graph
+    used = {str(p) for p in graph.predicates()}
+    for constant in (hv.NAME, hv.FORMAT, hv.MATERIAL, hv.REGION, hv.BOUNDING_BOX_PROPERTY,
+                     hv.X, hv.VOLUME, hv.TRIANGLE_COUNT, hv.WATERTIGHT, hv.KEYWORD,
+                     hv.CARBON_FOOTPRINT_PROPERTY, hv.CO2E, hv.DECLARED_UNIT, hv.METHODOLOGY):
+        assert constant in used, constant
+    need = data_graph(need_vc())
+    assert {hv.SEEKS, hv.QUANTITY, hv.DEADLINE, hv.PROCESS} <= {str(p) for p in need.predicates()}
+    shapes = {str(o) for o in load_shapes_graph("hinterland").objects()}
+    classes = {hv.NEED, hv.PRINT_FILE, hv.PRINT_SERVICE, hv.DATA_RESOURCE, hv.CARBON_FOOTPRINT}
+    assert classes <= shapes
