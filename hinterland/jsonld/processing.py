@@ -57,6 +57,29 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     def __init__(self, loader: DocumentLoader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._memo = loader.processed_contexts
+        self._iris: dict[tuple[int, str, Any, bool], tuple[Any, Any]] = {}
+
+    def _expand_iri(
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        # Expanding a key or value against a frozen (immutable) active context is a pure
+        # function; a document repeats the same keys many times. Per operation only.
+        if local_ctx is not None or defined is not None or type(value) is not str:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (id(active_ctx), value, base, vocab)
+        hit = self._iris.get(key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
+        result = super()._expand_iri(active_ctx, value, base, vocab)
+        if isinstance(active_ctx, frozendict):
+            self._iris[key] = (active_ctx, result)
+        return result
 
     def _process_context(
         self,

@@ -10,6 +10,7 @@ whose focus-node set is non-empty. Shapes referenced through ``sh:node``/``sh:pr
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from rdflib import RDF, RDFS
 from rdflib.namespace import SH
 
 from hinterland.errors import ConfigurationError
+from hinterland.shacl.data import to_rdflib
 
 ShapesName = Literal["gaia-x-22.10", "gaia-x-25.11", "hinterland"]
 SHAPES_NAMES: tuple[str, ...] = get_args(ShapesName)
@@ -50,8 +52,12 @@ def load_shapes_graph(name: str) -> rdflib.Graph:
     graph = rdflib.Graph()
     folder = resources.files("hinterland.shapes")
     for file_name, rdf_format in SHAPES_FILES[name]:
-        # The JSON-LD shapes carry an inline @context: parsing never fetches anything.
-        graph.parse(data=folder.joinpath(file_name).read_text("utf-8"), format=rdf_format)
+        text = folder.joinpath(file_name).read_text("utf-8")
+        if rdf_format == "json-ld":
+            # Same JSON-LD-to-RDF path as the data; the inline @context fetches nothing.
+            graph += to_rdflib(json.loads(text))
+        else:
+            graph.parse(data=text, format=rdf_format)
     return graph
 
 
