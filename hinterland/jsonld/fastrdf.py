@@ -61,6 +61,7 @@ class DirectConverter:
         self.dropped: dict[str, None] = {}
         self._fresh = 0
         self.graph = ""  # the graph quads go to: "" default, else a blank node
+        self._plans: dict[tuple[int, str], tuple[Any, tuple[Any, bool, Any, Any, Any]]] = {}
 
     def convert(self, document: Any) -> list[Quad]:
         if not isinstance(document, dict):
@@ -180,8 +181,14 @@ class DirectConverter:
                     self.quads.append((subject, predicate, obj, self.graph))
         return subject or None
 
-    def _property(self, active_ctx: Any, key: str, value: Any, path: tuple[str, ...]) -> list[str]:
-        """The object terms of one property (values pyld would drop are left out)."""
+    def _plan(self, active_ctx: Any, key: str) -> tuple[Any, bool, Any, Any, Any]:
+        """How values of `key` expand under `active_ctx`: (term context, graph container,
+        type coercion, default language, default direction). Memoized per operation."""
+        memo_key = (id(active_ctx), key)
+        hit = self._plans.get(memo_key)
+        if hit is not None and hit[0] is active_ctx:
+            plan: tuple[Any, bool, Any, Any, Any] = hit[1]
+            return plan
         p = self.p
         term_ctx = active_ctx
         scoped = _get(active_ctx, key, "@context")
@@ -189,63 +196,100 @@ class DirectConverter:
             term_ctx = p._process_context(
                 active_ctx, scoped, self.options, propagate=True, override_protected=True
             )
+        if not isinstance(term_ctx, frozendict):
+            raise Unsupported("unfrozen context")
         mapping = term_ctx["mappings"].get(key)
         if mapping is not None and mapping.get("reverse"):
             raise Unsupported("reverse property")
+        if _is_keyword(p._expand_iri(term_ctx, key, vocab=True)):
+            raise Unsupported("key is a keyword in its own scoped context")
         container = [
             entry
             for entry in jsonld.JsonLdProcessor.arrayify(_get(active_ctx, key, "@container"))
             if entry not in ("@set", None)
         ]
+        if container not in ([], ["@graph"]):
+            raise Unsupported("container")
         if _get(active_ctx, key, "@type") == "@json":
             raise Unsupported("@json property")
+        plan = (
+            term_ctx,
+            bool(container),
+            _get(term_ctx, key, "@type"),
+            _get(term_ctx, key, "@language"),
+            _get(term_ctx, key, "@direction"),
+        )
+        self._plans[memo_key] = (active_ctx, plan)
+        return plan
+
+    def _property(self, active_ctx: Any, key: str, value: Any, path: tuple[str, ...]) -> list[str]:
+        """The object terms of one property (values pyld would drop are left out)."""
+        plan = self._plan(active_ctx, key)
         objects: list[str] = []
-        if not container:
-            self._values(term_ctx, key, value, path, objects)
-        elif container == ["@graph"]:
-            # each value becomes a node in a graph of its own, named by a blank node
-            for item in _flatten(value):
-                if not isinstance(item, dict):
-                    raise Unsupported("graph container value")
-                graph = self._blank()
-                outer, self.graph = self.graph, graph
-                try:
-                    if item:
-                        self._node(term_ctx, key, item, path)
-                finally:
-                    self.graph = outer
-                objects.append(graph)
-        else:
-            raise Unsupported("container")
+        if not plan[1]:
+            self._values(plan, key, value, path, objects)
+            return objects
+        # a graph container: each value becomes a node in a graph of its own
+        for item in _flatten(value):
+            if not isinstance(item, dict):
+                raise Unsupported("graph container value")
+            graph = self._blank()
+            outer, self.graph = self.graph, graph
+            try:
+                if item:
+                    self._node(plan[0], key, item, path)
+            finally:
+                self.graph = outer
+            objects.append(graph)
         return objects
 
     def _values(
-        self, active_ctx: Any, key: str, value: Any, path: tuple[str, ...], out: list[str]
+        self,
+        plan: tuple[Any, bool, Any, Any, Any],
+        key: str,
+        value: Any,
+        path: tuple[str, ...],
+        out: list[str],
     ) -> None:
         if value is None:
             return
         if isinstance(value, list):
             for item in value:
-                self._values(active_ctx, key, item, path, out)
+                self._values(plan, key, item, path, out)
             return
         if isinstance(value, dict):
             if not value:
                 out.append(self._blank())
                 return
-            term = self._node(active_ctx, key, value, path)
+            term = self._node(plan[0], key, value, path)
             if term is not None:
                 out.append(term)
             return
-        expanded = self.p._expand_value(active_ctx, key, value, self.options)
-        if expanded is None:
-            return
-        if "@id" in expanded:
-            iri = expanded["@id"]
-            term = self._node_term(iri) if isinstance(iri, str) else None
-            if term is not None:
-                out.append(term)
-            return
-        out.append(self._literal(expanded))
+        term = self._scalar(plan, value)
+        if term is not None:
+            out.append(term)
+
+    def _scalar(self, plan: tuple[Any, bool, Any, Any, Any], value: Any) -> str | None:
+        """A scalar property value, as pyld's _expand_value and _object_to_rdf treat it."""
+        term_ctx, _, coercion, language, direction = plan
+        if type(value) is str:
+            if coercion == "@id" or coercion == "@vocab":
+                iri = self.p._expand_iri(
+                    term_ctx, value, vocab=coercion == "@vocab", base=self.base
+                )
+                if not isinstance(iri, str):
+                    raise Unsupported("node reference expansion")
+                return self._node_term(iri)
+            if coercion is None or coercion == "@none":
+                if direction is not None:
+                    raise Unsupported("@direction")
+                if language is not None:
+                    return literal_term(value, None, language)
+                return literal_term(value)
+        item: dict[str, Any] = {"@value": value}
+        if coercion is not None and coercion not in ("@id", "@vocab", "@none"):
+            item["@type"] = coercion
+        return self._literal(item)
 
     def _literal(self, item: dict[str, Any]) -> str:
         if "@direction" in item:

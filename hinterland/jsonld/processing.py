@@ -110,15 +110,14 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             options.get("base"),
             options.get("processingMode"),
         )
-        cache_key = repr(key)
-        hit = self._memo.get(cache_key)
+        hit = self._memo.get(key)
         if hit is not None and hit[0] is local_ctx and hit[1] is active_ctx:
             return hit[2]
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
         if isinstance(result, frozendict):
-            self._memo[cache_key] = (local_ctx, active_ctx, result)
+            self._memo[key] = (local_ctx, active_ctx, result)
         return result
 
 
