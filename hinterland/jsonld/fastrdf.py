@@ -16,6 +16,7 @@ full pyld path. Tests compare both paths on every document they canonicalize.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from frozendict import frozendict
@@ -33,8 +34,16 @@ XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 XSD_DOUBLE_OR_JSON = (XSD_DOUBLE, "@json")
 
 _get = jsonld.JsonLdProcessor.get_context_value
-_is_absolute_iri = jsonld._is_absolute_iri
 _is_keyword = jsonld._is_keyword
+_KEYWORDS = frozenset(jsonld.KEYWORDS)
+
+
+@lru_cache(maxsize=8192)
+def _is_absolute_iri(value: str) -> bool:
+    return bool(jsonld._is_absolute_iri(value))
+
+
+_DROP, _KEYWORD, _PROPERTY = 0, 1, 2
 
 
 def _flatten(value: Any) -> list[Any]:
@@ -61,6 +70,7 @@ class DirectConverter:
         self.dropped: dict[str, None] = {}
         self._fresh = 0
         self.graph = ""  # the graph quads go to: "" default, else a blank node
+        self._keys: dict[tuple[int, str], tuple[Any, tuple[int, Any]]] = {}
         self._plans: dict[tuple[int, str], tuple[Any, tuple[Any, bool, Any, Any, Any]]] = {}
 
     def convert(self, document: Any) -> list[Quad]:
@@ -125,11 +135,11 @@ class DirectConverter:
         for key, value in sorted(element.items()):
             if key == "@context":
                 continue
-            expanded = p._expand_iri(active_ctx, key, vocab=True)
-            if expanded is None or not (_is_absolute_iri(expanded) or _is_keyword(expanded)):
+            kind, expanded = self._key(active_ctx, key)
+            if kind == _DROP:
                 self.dropped[".".join((*path, key))] = None
                 continue
-            if _is_keyword(expanded):
+            if kind == _KEYWORD:
                 if expanded in seen_keywords:
                     raise Unsupported("colliding keywords")
                 seen_keywords.add(expanded)
@@ -154,11 +164,6 @@ class DirectConverter:
                 else:
                     raise Unsupported(f"keyword {expanded}")
                 continue
-            mapping = active_ctx["mappings"].get(key)
-            if mapping is not None and mapping.get("reverse"):
-                raise Unsupported("reverse property")
-            if expanded.startswith("_:"):
-                raise Unsupported("blank node property")
             properties.append((key, expanded, value))
 
         if subject is None:
@@ -180,6 +185,29 @@ class DirectConverter:
                 for obj in objects:
                     self.quads.append((subject, predicate, obj, self.graph))
         return subject or None
+
+    def _key(self, active_ctx: Any, key: str) -> tuple[int, Any]:
+        """(kind, expanded IRI or keyword) of a node's key; memoized per operation."""
+        memo_key = (id(active_ctx), key)
+        hit = self._keys.get(memo_key)
+        if hit is not None and hit[0] is active_ctx:
+            return hit[1]
+        expanded = self.p._expand_iri(active_ctx, key, vocab=True)
+        if expanded is None or type(expanded) is not str:
+            info: tuple[int, Any] = (_DROP, expanded)
+        elif expanded in _KEYWORDS:
+            info = (_KEYWORD, expanded)
+        elif _is_absolute_iri(expanded):
+            mapping = active_ctx["mappings"].get(key)
+            if mapping is not None and mapping.get("reverse"):
+                raise Unsupported("reverse property")
+            if expanded.startswith("_:"):
+                raise Unsupported("blank node property")
+            info = (_PROPERTY, expanded)
+        else:
+            info = (_DROP, expanded)
+        self._keys[memo_key] = (active_ctx, info)
+        return info
 
     def _plan(self, active_ctx: Any, key: str) -> tuple[Any, bool, Any, Any, Any]:
         """How values of `key` expand under `active_ctx`: (term context, graph container,
