@@ -70,8 +70,10 @@ class DirectConverter:
         self.dropped: dict[str, None] = {}
         self._fresh = 0
         self.graph = ""  # the graph quads go to: "" default, else a blank node
-        self._keys: dict[tuple[int, str], tuple[Any, tuple[int, Any]]] = {}
-        self._plans: dict[tuple[int, str], tuple[Any, tuple[Any, bool, Any, Any, Any]]] = {}
+        # key classifications and property plans depend only on the (frozen, cached)
+        # active context and the key: shared across documents through the loader's cache
+        self._shared = processor._memo
+        self._local: dict[tuple[str, int, str], Any] = {}  # this document's lookups, no lock
 
     def convert(self, document: Any) -> list[Quad]:
         if not isinstance(document, dict):
@@ -187,14 +189,16 @@ class DirectConverter:
         return subject or None
 
     def _key(self, active_ctx: Any, key: str) -> tuple[int, Any]:
-        """(kind, expanded IRI or keyword) of a node's key; memoized per operation."""
-        memo_key = (id(active_ctx), key)
-        hit = self._keys.get(memo_key)
+        """(kind, expanded IRI or keyword) of a node's key; memoized."""
+        memo_key = ("key", id(active_ctx), key)
+        hit = self._local.get(memo_key) or self._shared.get(memo_key)
         if hit is not None and hit[0] is active_ctx:
-            return hit[1]
+            self._local[memo_key] = hit
+            info: tuple[int, Any] = hit[1]
+            return info
         expanded = self.p._expand_iri(active_ctx, key, vocab=True)
         if expanded is None or type(expanded) is not str:
-            info: tuple[int, Any] = (_DROP, expanded)
+            info = (_DROP, expanded)
         elif expanded in _KEYWORDS:
             info = (_KEYWORD, expanded)
         elif _is_absolute_iri(expanded):
@@ -206,15 +210,16 @@ class DirectConverter:
             info = (_PROPERTY, expanded)
         else:
             info = (_DROP, expanded)
-        self._keys[memo_key] = (active_ctx, info)
+        self._shared[memo_key] = self._local[memo_key] = (active_ctx, info)
         return info
 
     def _plan(self, active_ctx: Any, key: str) -> tuple[Any, bool, Any, Any, Any]:
         """How values of `key` expand under `active_ctx`: (term context, graph container,
-        type coercion, default language, default direction). Memoized per operation."""
-        memo_key = (id(active_ctx), key)
-        hit = self._plans.get(memo_key)
+        type coercion, default language, default direction). Memoized."""
+        memo_key = ("plan", id(active_ctx), key)
+        hit = self._local.get(memo_key) or self._shared.get(memo_key)
         if hit is not None and hit[0] is active_ctx:
+            self._local[memo_key] = hit
             plan: tuple[Any, bool, Any, Any, Any] = hit[1]
             return plan
         p = self.p
@@ -247,7 +252,7 @@ class DirectConverter:
             _get(term_ctx, key, "@language"),
             _get(term_ctx, key, "@direction"),
         )
-        self._plans[memo_key] = (active_ctx, plan)
+        self._shared[memo_key] = self._local[memo_key] = (active_ctx, plan)
         return plan
 
     def _property(self, active_ctx: Any, key: str, value: Any, path: tuple[str, ...]) -> list[str]:
