@@ -72,7 +72,7 @@ class DirectConverter:
         self.graph = ""  # the graph quads go to: "" default, else a blank node
         # key classifications and property plans depend only on the (frozen, cached)
         # active context and the key: shared across documents through the loader's cache
-        self._shared = processor._memo
+        self._shared = processor.walk_plans
         self._local: dict[tuple[str, int, str], Any] = {}  # this document's lookups, no lock
 
     def convert(self, document: Any) -> list[Quad]:
