@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from catalog import vocab
 from catalog.models import EntryRow
 from catalog.store import CatalogStore, effective_status
-from hinterland.errors import InputError, LimitExceeded
+from hinterland.errors import HinterlandError, InputError, LimitExceeded
 
 _UPDATE = re.compile(
     r"^\s*(?:(?:PREFIX|BASE)\s+[^\n]*\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
@@ -143,6 +143,18 @@ class SparqlIndex:
             raise InputError(f"invalid SPARQL query: {exc}") from None
         except OSError as exc:
             raise InputError(f"SPARQL query failed: {exc}") from None
+        # pyoxigraph results must be dropped on the thread that made them, so no exception
+        # leaving this thread may keep a frame that references them.
+        failure: HinterlandError | None = None
+        try:
+            return self._serialize(result, deadline, cancel)
+        except HinterlandError as exc:
+            failure = type(exc)(str(exc))
+        finally:
+            del result
+        raise failure
+
+    def _serialize(self, result: Any, deadline: float, cancel: threading.Event) -> SparqlResult:
         if isinstance(result, ox.QueryBoolean):
             return SparqlResult(
                 json.dumps({"head": {}, "boolean": bool(result)}),
