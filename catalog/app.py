@@ -17,6 +17,7 @@ from catalog.credentials import Signer
 from catalog.service import CatalogService
 from catalog.settings import CatalogSettings
 from catalog.verifier import Verifier
+from catalog.web import pages
 from hinterland.did import DidResolver
 
 log = logging.getLogger("catalog")
@@ -68,6 +69,7 @@ def create_app(
     app.state.catalog = service
     http_errors.install(app)
     app.include_router(api.router)
+    app.include_router(pages.router)
     return app
 
 
