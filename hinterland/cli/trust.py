@@ -21,6 +21,7 @@ from rich.text import Text
 
 from hinterland.errors import HinterlandError, KeyMaterialError
 from hinterland.keys import PrivateKey, PublicKey, load_private_key
+from hinterland.settings import HinterlandSettings, load_settings
 
 keys_app = typer.Typer(help="Generate and inspect keys.", no_args_is_help=True)
 did_app = typer.Typer(help="Create DID documents.", no_args_is_help=True)
@@ -66,6 +67,14 @@ def _parse_time(value: str | None, option: str) -> datetime | None:
     except ValueError:
         _fail(f"{option} {value!r} is not an ISO-8601 date-time")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _settings() -> HinterlandSettings:
+    """Settings from the environment (HINTERLAND_*): DID resolution and JSON-LD limits."""
+    try:
+        return load_settings()
+    except HinterlandError as exc:
+        _fail(str(exc))
 
 
 def _read_json(path: Path) -> Any:
@@ -163,8 +172,10 @@ def sign(
 ) -> None:
     """Sign INPUT and print the signed document (appends to an existing proof)."""
     from hinterland.did import did_key_verification_method_id
+    from hinterland.jsonld import DocumentLoader
     from hinterland.proofs import sign_document
 
+    settings = _settings()
     created_at = _parse_time(created, "--created")
     document = _read_json(input_file)
     if not isinstance(document, dict):
@@ -174,7 +185,7 @@ def sign(
         vm = verification_method or did_key_verification_method_id(key.public())
         signed = sign_document(
             document, key, verification_method=vm, suite=suite.value,
-            created=created_at, purpose=purpose,
+            created=created_at, purpose=purpose, loader=DocumentLoader(settings.jsonld),
         )
     except HinterlandError as exc:
         _fail(str(exc))
@@ -221,11 +232,14 @@ def verify(
 ) -> None:
     """Verify signed credentials or presentations and print a report per INPUT."""
     from hinterland.did import DidResolver
+    from hinterland.jsonld import DocumentLoader
     from hinterland.verify import VerifyOptions, verify_document
 
     now_at = _parse_time(now, "--now")
+    settings = _settings()
+    loader = DocumentLoader(settings.jsonld)
     try:
-        resolver = DidResolver(trust_dir=trust_dir, network=not offline)
+        resolver = DidResolver(settings.did, trust_dir=trust_dir, network=not offline)
         for path in did_documents or []:
             document = _read_json(path)
             if not isinstance(document, dict):
@@ -248,7 +262,7 @@ def verify(
 
     async def run_all() -> list[Any]:
         return [
-            await verify_document(data, resolver=resolver, options=options)
+            await verify_document(data, resolver=resolver, options=options, loader=loader)
             for _path, data in documents
         ]
 

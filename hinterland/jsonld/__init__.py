@@ -11,9 +11,18 @@ Public API (stable; other packages build on it):
   would drop (`DroppedTermError`)
 - `expand(document, loader)`: expanded JSON-LD, contexts cached
 - `canonicalize(document, loader=...)`: RDFC-1.0 canonical N-Quads of a JSON-LD document
+  (bounded: `LimitExceeded` for too many blank nodes, too much work or time;
+  `reject_dropped_terms=True` also raises `DroppedTermError` in the same pass)
+- `canonicalize_nquads(text)`, `canonical_issuer_map(text)`: RDFC-1.0 of N-Quads datasets
 """
 
-from hinterland.jsonld.canon import canonicalize
+from hinterland.jsonld.canon import (
+    canonical_issuer_map,
+    canonicalize,
+    canonicalize_dataset,
+    canonicalize_nquads,
+    to_quads,
+)
 from hinterland.jsonld.dropped import ensure_no_dropped_terms, find_dropped_terms
 from hinterland.jsonld.limits import check_limits, parse_json
 from hinterland.jsonld.loader import (
@@ -27,7 +36,10 @@ from hinterland.jsonld.processing import expand
 __all__ = [
     "BUNDLED_CONTEXTS",
     "DocumentLoader",
+    "canonical_issuer_map",
     "canonicalize",
+    "canonicalize_dataset",
+    "canonicalize_nquads",
     "check_limits",
     "clear_remote_cache",
     "default_loader",
@@ -35,4 +47,5 @@ __all__ = [
     "expand",
     "find_dropped_terms",
     "parse_json",
+    "to_quads",
 ]

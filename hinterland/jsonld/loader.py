@@ -44,10 +44,15 @@ BUNDLED_CONTEXTS: dict[str, str] = {
         "/v1/shapes/jsonld/trustframework#"
     ): "gaia-x-22.10-trustframework.jsonld",
     "https://w3id.org/gaia-x/development#": "gaia-x-25.11.jsonld",
+    "https://w3id.org/hinterland/v1": "hinterland-v1.jsonld",
 }
 
 _RESOLVED_CONTEXT_CACHE_SIZE = 200
 _REMOTE_CACHE_SIZE = 100
+# processed contexts can be large (a copy of every term mapping): keep few; the direct
+# walk's key classifications and property plans are small: keep many
+_PROCESSED_CONTEXT_CACHE_SIZE = 1_000
+_WALK_PLAN_CACHE_SIZE = 20_000
 
 
 @cache
@@ -67,17 +72,17 @@ class _Lru:
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[str, Any] = OrderedDict()
+        self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: Any, default: Any = None) -> Any:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return self._items[key]
             return default
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: Any, value: Any) -> None:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
@@ -93,15 +98,21 @@ _remote_cache = _Lru(_REMOTE_CACHE_SIZE)
 
 # Resolved (parsed and processed) contexts, shared by loaders with the same allow-list so
 # that one loader never sees a context another loader was allowed to fetch.
-_resolved_caches: dict[tuple[str, ...], _Lru] = {}
+_resolved_caches: dict[tuple[str, ...], tuple[_Lru, _Lru, _Lru]] = {}
 _resolved_caches_lock = threading.Lock()
 
 
-def _resolved_cache(allowed: tuple[str, ...]) -> _Lru:
+def _resolved_cache(allowed: tuple[str, ...]) -> tuple[_Lru, _Lru, _Lru]:
+    """(resolved contexts by URL/key, processed active contexts, walk plans) for one
+    allow-list."""
     with _resolved_caches_lock:
         found = _resolved_caches.get(allowed)
         if found is None:
-            found = _Lru(_RESOLVED_CONTEXT_CACHE_SIZE)
+            found = (
+                _Lru(_RESOLVED_CONTEXT_CACHE_SIZE),
+                _Lru(_PROCESSED_CONTEXT_CACHE_SIZE),
+                _Lru(_WALK_PLAN_CACHE_SIZE),
+            )
             _resolved_caches[allowed] = found
         return found
 
@@ -146,7 +157,7 @@ class DocumentLoader:
     def __init__(self, settings: JsonLdSettings | None = None) -> None:
         self.settings = settings or JsonLdSettings()
         self._allowed = tuple(sorted(self.settings.allowed_remote_contexts))
-        self._resolved = _resolved_cache(self._allowed)
+        self._resolved, self.processed_contexts, self.walk_plans = _resolved_cache(self._allowed)
 
     def is_allowed(self, url: str) -> bool:
         """Whether `url` is allow-listed (exact match, or under a prefix ending in '/').
@@ -222,8 +233,11 @@ class DocumentLoader:
 
 
 def clear_remote_cache() -> None:
-    """Forget fetched remote contexts (for operators rotating an allow-list, and tests)."""
+    """Forget fetched remote contexts and everything processed from them (for operators
+    rotating an allow-list, and tests). Loaders made afterwards start afresh."""
     _remote_cache.clear()
+    with _resolved_caches_lock:
+        _resolved_caches.clear()
 
 
 @cache

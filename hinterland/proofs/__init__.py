@@ -27,6 +27,29 @@ def suite_name(proof: dict[str, Any]) -> str:
     return kind
 
 
+CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+SUITE_CONTEXTS = {
+    "eddsa-rdfc-2022": "https://w3id.org/security/data-integrity/v2",
+    "JsonWebSignature2020": "https://w3id.org/security/suites/jws-2020/v1",
+}
+
+
+def _with_suite_context(document: dict[str, Any], suite: str) -> dict[str, Any]:
+    """`document` with the context that defines the suite's proof terms, if it lacks it.
+
+    Without it (e.g. a VC 1.1 credential signed with a DataIntegrityProof) the proof's
+    own terms would be dropped, so the signature would not cover its options.
+    """
+    context = document.get("@context")
+    contexts = context if isinstance(context, list) else [context] if context else []
+    needed = SUITE_CONTEXTS.get(suite)
+    if needed is None or needed in contexts:
+        return document
+    if suite == "eddsa-rdfc-2022" and CREDENTIALS_V2 in contexts:
+        return document  # credentials v2 includes Data Integrity
+    return {**document, "@context": [*contexts, needed]}
+
+
 def sign_document(
     document: dict[str, Any],
     key: PrivateKey,
@@ -39,12 +62,16 @@ def sign_document(
 ) -> dict[str, Any]:
     """Return a new signed copy of `document`, appending to an existing proof (a proof set).
 
+    The suite's context (Data Integrity v2, or JWS 2020) is appended to `@context` when
+    the document does not already define the proof's terms.
+
     Raises `DroppedTermError` naming every term JSON-LD expansion would drop (it would
     not be signed), `JsonLdError`/`RemoteContextRefused` for unusable contexts, and
     `KeyMaterialError` when the key does not fit the suite.
     """
     if not isinstance(document, dict):
         raise InputError("only a JSON object can be signed")
+    document = _with_suite_context(document, suite)
     unsecured = without_proof(document)
     dropped = find_dropped_terms(unsecured, loader)
     if dropped:
@@ -65,10 +92,32 @@ def sign_document(
         )
     else:
         raise InputError(f"unknown suite {suite!r}; use one of {', '.join(SIGNING_SUITES)}")
+    config = rdf_proof_config(unsecured, proof)
+    dropped = find_dropped_terms(config, loader) if config is not None else []
+    if dropped:
+        raise DroppedTermError(
+            "refusing to sign: the document's contexts do not define these proof terms: "
+            + ", ".join(f"proof.{term}" for term in dropped),
+            [f"proof.{term}" for term in dropped],
+        )
     existing = proofs_of(document)
     signed = dict(document)
     signed["proof"] = [*existing, proof] if existing else proof
     return signed
+
+
+def rdf_proof_config(document: dict[str, Any], proof: Any) -> dict[str, Any] | None:
+    """The configuration a proof canonicalizes with RDFC-1.0 beside the whole unsecured
+    document (eddsa-rdfc-2022 outside a chain, JsonWebSignature2020), else None."""
+    if not isinstance(proof, dict) or "previousProof" in proof:
+        return None
+    if proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == (
+        dataintegrity.RDFC_SUITE
+    ):
+        return dataintegrity.proof_config(document, proof)
+    if proof.get("type") == jws2020.SUITE:
+        return jws2020.proof_options(document, proof)
+    return None
 
 
 def verify_proof(
@@ -93,6 +142,7 @@ __all__ = [
     "ProofResult",
     "Suite",
     "proofs_of",
+    "rdf_proof_config",
     "sign_document",
     "suite_name",
     "verify_proof",

@@ -29,7 +29,8 @@ JCS_SUITE = "eddsa-jcs-2022"
 SUITES = (RDFC_SUITE, JCS_SUITE)
 
 
-def _proof_config(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+def proof_config(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+    """The proof configuration: the proof without `proofValue`, with the `@context`."""
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in document and "@context" not in config:
         config["@context"] = document["@context"]
@@ -46,7 +47,9 @@ def _unsecured_for(document: dict[str, Any], proof: dict[str, Any]) -> dict[str,
     previous = proof.get("previousProof")
     if previous is None:
         return unsecured
-    wanted = [previous] if isinstance(previous, str) else list(previous)
+    wanted = [previous] if isinstance(previous, str) else previous
+    if not isinstance(wanted, list) or not all(isinstance(w, str) for w in wanted):
+        raise InputError("previousProof must be a proof id or a list of proof ids")
     found = [p for p in proofs_of(document) if isinstance(p, dict) and p.get("id") in wanted]
     missing = set(wanted) - {p.get("id") for p in found}
     if missing:
@@ -59,15 +62,13 @@ def _hash_data(
     document: dict[str, Any], proof: dict[str, Any], cache: CanonicalCache
 ) -> bytes:
     suite = proof.get("cryptosuite")
-    config = _proof_config(document, proof)
+    config = proof_config(document, proof)
     unsecured = _unsecured_for(document, proof)
     if suite == RDFC_SUITE:
-        config_hash = hashlib.sha256(
-            canonical_nquads(config, loader=cache.loader).encode("utf-8")
-        ).digest()
+        config_hash = cache.config_sha256(proof, config)
         if "previousProof" in proof:
             return config_hash + hashlib.sha256(
-                canonical_nquads(unsecured, loader=cache.loader).encode("utf-8")
+                canonical_nquads(unsecured, cache.loader).encode("utf-8")
             ).digest()
         # every proof of a set covers the same unsecured document: hash it once
         return config_hash + cache.unsecured_sha256(document, unsecured)

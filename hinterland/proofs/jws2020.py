@@ -19,12 +19,13 @@ from typing import Any
 from hinterland.errors import KeyMaterialError
 from hinterland.jsonld import DocumentLoader
 from hinterland.keys import PrivateKey, PublicKey, b64url_decode, b64url_encode
-from hinterland.proofs.common import CanonicalCache, canonical_nquads, format_created, without_proof
+from hinterland.proofs.common import CanonicalCache, format_created, without_proof
 
 SUITE = "JsonWebSignature2020"
 
 
-def _proof_options(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+def proof_options(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
+    """The proof options: the proof without `jws`, with the document's `@context`."""
     options = {k: v for k, v in proof.items() if k != "jws"}
     if "@context" in document:
         options["@context"] = document["@context"]
@@ -34,9 +35,7 @@ def _proof_options(document: dict[str, Any], proof: dict[str, Any]) -> dict[str,
 def _verify_data(
     document: dict[str, Any], proof: dict[str, Any], cache: CanonicalCache
 ) -> bytes:
-    options_hash = hashlib.sha256(
-        canonical_nquads(_proof_options(document, proof), loader=cache.loader).encode("utf-8")
-    ).digest()
+    options_hash = cache.config_sha256(proof, proof_options(document, proof))
     return options_hash + cache.unsecured_sha256(document, without_proof(document))
 
 

@@ -16,9 +16,22 @@ from hinterland.errors import (
     JsonLdError,
     KeyMaterialError,
 )
-from hinterland.jsonld import DocumentLoader, check_limits, default_loader, find_dropped_terms
+from hinterland.jsonld import (
+    BUNDLED_CONTEXTS,
+    DocumentLoader,
+    check_limits,
+    default_loader,
+    find_dropped_terms,
+)
 from hinterland.keys import PublicKey
-from hinterland.proofs import CanonicalCache, proofs_of, suite_name, verify_proof
+from hinterland.proofs import (
+    CanonicalCache,
+    proofs_of,
+    rdf_proof_config,
+    suite_name,
+    verify_proof,
+    without_proof,
+)
 from hinterland.verify.report import CheckStatus, VerificationReport, VerifyOptions
 
 PASSED, FAILED, WARNING, SKIPPED = (
@@ -135,6 +148,8 @@ class _Verification:
         _context_urls(document, found)
         refused: list[str] = []
         for url in found:
+            if url in BUNDLED_CONTEXTS or url.rstrip("/") in BUNDLED_CONTEXTS:
+                continue  # no need to load (and copy) a bundled context to know it is there
             try:
                 self.loader(url, {})
             except HinterlandError as exc:
@@ -153,7 +168,7 @@ class _Verification:
             )
             return
         try:
-            dropped = find_dropped_terms(document, self.loader)
+            dropped = self._dropped(document)
         except HinterlandError as exc:
             self.report.add("dropped-terms", FAILED, f"cannot expand the document: {exc}")
             return
@@ -166,6 +181,22 @@ class _Verification:
                 )
         else:
             self.report.add("dropped-terms", PASSED, "every term is defined by a context")
+
+    def _dropped(self, document: dict[str, Any]) -> list[str]:
+        """Dropped terms, from the expansions the proofs need anyway when they cover the
+        whole document (its unsecured form and each proof's configuration); otherwise
+        from an expansion of their own."""
+        proofs = proofs_of(document)
+        configs = [rdf_proof_config(document, proof) for proof in proofs]
+        if not proofs or any(config is None for config in configs):
+            return find_dropped_terms(document, self.loader)
+        self.cache.unsecured_sha256(document, without_proof(document))
+        dropped = set(self.cache.dropped_terms(document))
+        for proof, config in zip(proofs, configs, strict=True):
+            assert config is not None
+            self.cache.config_sha256(proof, config)
+            dropped.update(f"proof.{t}" for t in self.cache.dropped_terms(proof, "config"))
+        return sorted(dropped)
 
     # -- proofs ------------------------------------------------------------------------
     async def method(self, vm_id: str) -> dict[str, Any]:
@@ -328,7 +359,7 @@ class _Verification:
             self.report.add("shacl", SKIPPED, "no shapes selected")
             return
         try:
-            from hinterland.shacl import validate_shapes  # type: ignore[import-not-found]
+            from hinterland.shacl import validate_shapes
         except ImportError:
             self.report.add("shacl", FAILED, "SHACL validation is not available in this build")
             return
@@ -337,16 +368,17 @@ class _Verification:
         except HinterlandError as exc:
             self.report.add("shacl", FAILED, f"{shapes} shapes could not be checked: {exc}")
             return
-        if result.conforms:
+        if result.conforms and not result.violations:
             self.report.add("shacl", PASSED, f"conforms to the {shapes} shapes")
             return
         for violation in result.violations:
+            status = FAILED if violation.severity == "Violation" else WARNING
+            where = f" (path {violation.path})" if violation.path else ""
             self.report.add(
-                "shacl", FAILED,
-                f"{violation.message} (path {violation.path})",
+                "shacl", status, f"{shapes}: {violation.message}{where}",
                 subject=str(violation.focus),
             )
-        if not result.violations:
+        if not result.conforms and not result.violations:
             self.report.add("shacl", FAILED, f"does not conform to the {shapes} shapes")
 
 
