@@ -34,6 +34,7 @@ from connector.dsp import messages as m
 from connector.enforcement import PolicyGate
 from connector.identity import TokenIssuer, TokenVerifier
 from connector.policy_gate import OdrlGate
+from connector.publishing import Publisher
 from connector.services.context import AuditSink, ClaimsSource, Services
 from connector.services.worker import Worker
 from connector.settings import ConnectorOptions, ConnectorSettings
@@ -194,12 +195,21 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
         worker = Worker(services, transport, poll=options.poll_seconds,
                         negotiation=state.negotiation, transfer=state.transfer)
         app.state.worker = worker
-        task = asyncio.create_task(worker.run()) if extra.run_worker else None
+        tasks = [asyncio.create_task(worker.run())] if extra.run_worker else []
+        if options.catalogs:
+            publisher = Publisher(
+                services, key, http, catalogs=options.catalogs, legal_name=options.legal_name,
+                region=options.region, on_membership=state.add_credential,
+            )
+            state.publisher = publisher
+            if extra.run_worker:
+                tasks.append(asyncio.create_task(publisher.run(options.republish_seconds)))
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
+            for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             if extra.http is None:

@@ -36,6 +36,13 @@ class ConnectorOptions(BaseModel):
     audit_checkpoint_every: int = Field(default=100, ge=1)
     trusted_issuers: list[str] = Field(default_factory=list)
     """DIDs whose credentials about callers we believe (e.g. the data space's catalog)."""
+    catalogs: list[str] = Field(default_factory=list)
+    """Federated catalogs (base URLs) we publish our self-descriptions to."""
+    legal_name: str = ""
+    """Our company's legal name, for the LegalParticipant we publish."""
+    region: str = "DE"
+    """ISO 3166-1/2 code of our headquarters (e.g. DE-SN)."""
+    republish_seconds: float = Field(default=3600.0, gt=0)
     declare: Declarations | None = None
     """Assets, policies and offers applied at start (see `connector.declarations`)."""
     credentials_dir: Path | None = None

@@ -193,6 +193,7 @@ def management_router() -> APIRouter:
         await state.services.audit.record(
             "asset.stored", {"asset": row.id, "sha256": row.sha256, "size": row.size}
         )
+        state.offers_changed()
         return JSONResponse(asset_view(row), status_code=201)
 
     @router.post("/assets/records", status_code=201, summary="Create a records asset (JSON)")
@@ -234,6 +235,7 @@ def management_router() -> APIRouter:
         state = connector_state(request)
         await state.services.offers.delete_asset(asset_id)
         await state.services.audit.record("asset.deleted", {"asset": asset_id})
+        state.offers_changed()
         return Response(status_code=204)
 
     # ------------------------------------------------------------------ policies, offers
@@ -248,6 +250,7 @@ def management_router() -> APIRouter:
         if check is not None:
             check(body)
         row = await state.services.offers.put_policy(policy_id, body)
+        state.offers_changed()
         return {"id": row.id, "policy": row.policy}
 
     @router.get("/policies", summary="List policies")
@@ -267,9 +270,11 @@ def management_router() -> APIRouter:
 
     @router.put("/offers/{offer_id}", summary="Create or replace an offer")
     async def put_offer(request: Request, offer_id: str, body: OfferBody) -> dict[str, Any]:
-        row = await connector_state(request).services.offers.put_offer(
+        state = connector_state(request)
+        row = await state.services.offers.put_offer(
             offer_id, body.assets, body.accessPolicy, body.contractPolicy
         )
+        state.offers_changed()
         return {"id": row.id, "assets": row.selector, "accessPolicy": row.access_policy_id,
                 "contractPolicy": row.contract_policy_id}
 
@@ -281,7 +286,9 @@ def management_router() -> APIRouter:
 
     @router.delete("/offers/{offer_id}", status_code=204, summary="Delete an offer")
     async def delete_offer(request: Request, offer_id: str) -> Response:
-        await connector_state(request).services.offers.delete_offer(offer_id)
+        state = connector_state(request)
+        await state.services.offers.delete_offer(offer_id)
+        state.offers_changed()
         return Response(status_code=204)
 
     # ------------------------------------------------------------------ processes
@@ -407,6 +414,13 @@ def management_router() -> APIRouter:
         )
         return JSONResponse(reply.json(), status_code=reply.status_code)
 
+    @router.post("/publish", summary="Publish our self-descriptions to the catalogs now")
+    async def publish_now(request: Request) -> list[dict[str, Any]]:
+        state = connector_state(request)
+        if state.publisher is None:
+            raise Conflict("no catalogs are configured (connector.catalogs)")
+        return [o.__dict__ for o in await state.publisher.publish_all()]
+
     # ------------------------------------------------------------------ audit
 
     @router.get("/audit", summary="The audit log as JSON Lines")
@@ -438,6 +452,7 @@ async def _store_records(
     await state.services.audit.record(
         "asset.stored", {"asset": row.id, "sha256": row.sha256, "size": row.size}
     )
+    state.offers_changed()
     return JSONResponse(asset_view(row), status_code=201)
 
 

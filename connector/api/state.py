@@ -40,12 +40,28 @@ class ConnectorState:
     own_credentials: list[dict[str, Any]] = field(default_factory=list)
     key: PrivateKey | None = None
     transport: HttpTransport | None = None
+    publisher: Any = None
+    """The catalog publisher, when catalogs are configured (`connector.publishing`)."""
     claims_ttl: float = 60.0
     _claims_cache: dict[str, tuple[float, Mapping[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.negotiation = NegotiationService(self.services)
         self.transfer = TransferService(self.services)
+
+    def add_credential(self, credential: dict[str, Any]) -> None:
+        """Show `credential` to partners from now on, replacing an older one of the same
+        issuer and type (e.g. a renewed membership)."""
+        def key(c: dict[str, Any]) -> tuple[str, str]:
+            return str(c.get("issuer")), str(sorted(c.get("type", [])))
+
+        self.own_credentials = [c for c in self.own_credentials if key(c) != key(credential)]
+        self.own_credentials.append(credential)
+
+    def offers_changed(self) -> None:
+        """Assets, policies or offers changed: publish again."""
+        if self.publisher is not None:
+            self.publisher.changed.set()
 
     async def authenticate(self, request: Request) -> Caller:
         """The verified caller of a DSP request, with its verified claims."""

@@ -173,3 +173,15 @@ class OfferRow(Base):
     access_policy_id: Mapped[str] = mapped_column(String(PID))
     contract_policy_id: Mapped[str] = mapped_column(String(PID))
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class PublicationRow(Base):
+    """What we published to which catalog: the entry id and the digest of its content."""
+
+    __tablename__ = "connector_publications"
+
+    catalog: Mapped[str] = mapped_column(String(URL), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(PID), primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[float] = mapped_column(Float)

@@ -110,6 +110,8 @@ async def build_pair(
     consumer_credentials: list[dict[str, Any]] | None = None,
     extra_documents: dict[str, dict[str, Any]] | None = None,
     keys: dict[str, PrivateKey] | None = None,
+    provider_options: dict[str, Any] | None = None,
+    extra_apps: dict[str, FastAPI] | None = None,
 ) -> AsyncIterator[Pair]:
     """A provider (on `provider_url`) and a consumer (own SQLite) wired through HostRouter."""
     consumer_url = f"sqlite+aiosqlite:///{tmp_path / 'consumer.db'}"
@@ -127,6 +129,10 @@ async def build_pair(
         ),
     }
     settings[PROVIDER_DID].connector.trusted_issuers = list(trusted_issuers or [])
+    for name, value in (provider_options or {}).items():
+        setattr(settings[PROVIDER_DID].connector, name, value)
+    for host, extra_app in (extra_apps or {}).items():
+        router.add(host, extra_app)
     documents = {
         did: did_document(settings[did], keys[did]) for did in (PROVIDER_DID, CONSUMER_DID)
     }
@@ -145,6 +151,8 @@ async def build_pair(
         router.add(host, app)
         nodes[did] = Node(app, did, f"http://{host}")
     async with contextlib.AsyncExitStack() as stack:
+        for extra_app in (extra_apps or {}).values():
+            await stack.enter_async_context(extra_app.router.lifespan_context(extra_app))
         for node in nodes.values():
             await stack.enter_async_context(node.app.router.lifespan_context(node.app))
         yield Pair(nodes[PROVIDER_DID], nodes[CONSUMER_DID], client)

@@ -1,5 +1,5 @@
 """Connector base: negotiations, agreements, transfers, outbox, replay cache, audit log,
-assets, policies and offers.
+assets, policies, offers and catalog publications.
 
 Revision ID: connector_0001
 Revises:
@@ -157,9 +157,19 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_connector_offers"),
     )
+    op.create_table(
+        "connector_publications",
+        sa.Column("catalog", sa.String(2000), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("entry_id", sa.String(200), nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("catalog", "subject", name="pk_connector_publications"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("connector_publications")
     op.drop_table("connector_offers")
     op.drop_table("connector_policies")
     op.drop_table("connector_assets")
