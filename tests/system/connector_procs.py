@@ -138,3 +138,63 @@ class ConnectorProcess:
         return httpx.Client(
             base_url=self.base + "/management/v1", headers={"X-Api-Key": API_KEY}, timeout=60
         )
+
+
+@dataclass
+class CatalogProcess:
+    """A `hinterland catalog serve` process on a loopback port."""
+
+    directory: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        config = self.directory / "catalog.yaml"
+        config.write_text(
+            yaml.safe_dump(
+                {
+                    "data_dir": str(self.directory / "data"),
+                    "database": {
+                        "url": f"sqlite+aiosqlite:///{self.directory / 'catalog.db'}",
+                        "migrate_on_start": True,
+                    },
+                    "did": {"allow_private_addresses": True, "allow_http": True},
+                    "log_level": "WARNING",
+                    "catalog": {"base_url": self.base, "port": self.port, "host": "127.0.0.1"},
+                }
+            )
+        )
+        log = (self.directory / "catalog.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hinterland", "catalog", "serve", "--config", str(config)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    "catalog exited: " + (self.directory / "catalog.log").read_text()[-2000:]
+                )
+            try:
+                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("catalog did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from connector_meshes import write_stl
-from connector_procs import ConnectorProcess
+from connector_procs import CatalogProcess, ConnectorProcess
 
 from connector.audit.verify import verify_export
 from connector.credentials import membership_credential
@@ -198,13 +198,48 @@ def _transfer(consumer: ConnectorProcess, agreement: str, **body: Any) -> dict[s
         return dict(reply.json())
 
 
+def _search(catalog: CatalogProcess, text: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        reply = httpx.get(catalog.base + "/self-descriptions", params={"q": text})
+        items = reply.json().get("items", []) if reply.status_code == 200 else []
+        if items:
+            return list(items)
+        time.sleep(0.3)
+    raise AssertionError(f"nothing found for {text!r} in the catalog")
+
+
 def test_print_licence_and_member_records_across_processes(space: Space, tmp_path: Path) -> None:
     bracket = write_stl(tmp_path / "bracket.stl")
-    provider = space.tool_maker({"bracket": bracket})
+    catalog = CatalogProcess(tmp_path / "catalog")
+    catalog.start()
+    try:
+        _scenario(space, bracket, catalog)
+    finally:
+        catalog.stop()
+
+
+def _scenario(space: Space, bracket: Path, catalog: CatalogProcess) -> None:
+    provider = space.tool_maker(
+        {"bracket": bracket},
+        catalogs=[catalog.base],
+        legal_name="Werkzeugbau Beispiel GmbH",
+        region="DE-SN",
+    )
     shop = space.consumer("print-shop", member=True)
     stranger = space.consumer("stranger", member=False)
     for proc in (provider, shop, stranger):
         proc.start()
+
+    # the print shop finds the bracket in the federated catalog, with its print metadata
+    described: dict[str, Any] = {}
+    for item in _search(catalog, "mounting bracket"):
+        entry = httpx.get(f"{catalog.base}/self-descriptions/{item['id']}").json()
+        if entry["document"]["credentialSubject"].get("gx:name") == "Mounting bracket":
+            described = entry["document"]["credentialSubject"]
+    assert described["gx:providedBy"]["id"] == provider.did
+    assert described["hl:triangleCount"] == 12
+    assert described["hl:dspEndpoint"] == provider.dsp
 
     negotiation = _negotiate(shop, provider, _offer(shop, provider, "urn:asset:bracket"))
     assert negotiation["state"] == "FINALIZED", negotiation
