@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from connector_meshes import write_stl
-from connector_procs import CatalogProcess, ConnectorProcess
+from connector_procs import API_KEY, CatalogProcess, ConnectorProcess
 
 from connector.audit.verify import verify_export
 from connector.credentials import membership_credential
@@ -350,3 +350,74 @@ def test_sigkill_in_the_middle_of_a_download(space: Space, tmp_path: Path) -> No
         state = api.get(f"/transfers/{transfer['pid']}").json()
     assert state["state"] == "STARTED"
     assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(big.read_bytes()).digest()
+
+
+def test_cli_for_partner_firms(space: Space, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from hinterland.cli.main import app
+
+    provider = space.tool_maker({"bracket": write_stl(tmp_path / "bracket.stl")})
+    shop = space.consumer("print-shop", member=True)
+    provider.start()
+    shop.start()
+    env = {"HINTERLAND_CONNECTOR_URL": shop.base, "HINTERLAND_CONNECTOR_API_KEY": API_KEY}
+    runner = CliRunner()
+    negotiated = runner.invoke(
+        app,
+        [
+            "connector",
+            "negotiate",
+            provider.dsp,
+            "urn:asset:bracket",
+            "--provider-did",
+            provider.did,
+        ],
+        env=env,
+    )
+    assert negotiated.exit_code == 0, negotiated.output
+    agreement = negotiated.output.split()[1]
+    listed = runner.invoke(app, ["connector", "agreements"], env=env)
+    assert agreement in listed.output
+    for n in (1, 2, 3):
+        out = tmp_path / f"print-{n}.stl"
+        fetched = runner.invoke(
+            app,
+            [
+                "connector",
+                "fetch",
+                agreement,
+                "--out",
+                str(out),
+                "--action",
+                "print",
+                "--purpose",
+                "prototyping",
+            ],
+            env=env,
+        )
+        assert fetched.exit_code == 0, fetched.output
+        assert f"print {n} of 3" in fetched.output
+        assert out.read_bytes() == (tmp_path / "bracket.stl").read_bytes()
+        assert json.loads(out.with_name(out.name + ".licence.json").read_text())["proof"]
+    refused = runner.invoke(
+        app,
+        [
+            "connector",
+            "fetch",
+            agreement,
+            "--out",
+            str(tmp_path / "print-4.stl"),
+            "--action",
+            "print",
+            "--purpose",
+            "prototyping",
+        ],
+        env=env,
+    )
+    assert refused.exit_code == 1
+    assert "print count 3 of 3" in refused.output
+    wrong_key = runner.invoke(
+        app, ["connector", "agreements"], env={**env, "HINTERLAND_CONNECTOR_API_KEY": "nope"}
+    )
+    assert wrong_key.exit_code == 2 and "401" in wrong_key.output
