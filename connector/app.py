@@ -173,6 +173,7 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
             clock=extra.clock,
             data_token_lifetime=float(options.data_token_lifetime_seconds),
             lease_seconds=options.lease_seconds,
+            asset_dir=settings.asset_dir(),
         )
         if options.worker_id:
             services.worker_id = options.worker_id

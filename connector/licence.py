@@ -25,6 +25,7 @@ LICENCE_CONTEXT = {
     "title": f"{HL}title",
     "fileName": f"{HL}fileName",
     "fileSha256": f"{HL}fileSha256",
+    "deliveredSha256": f"{HL}deliveredSha256",
     "action": f"{HL}action",
     "purpose": f"{HL}purpose",
     "useNumber": {"@id": f"{HL}useNumber", "@type": XSD_INT},
@@ -56,6 +57,9 @@ def licence_document(
         subject["useNumber"] = transfer.params["use"]
     if transfer.params.get("of") is not None:
         subject["usesAllowed"] = transfer.params["of"]
+    variant = transfer.params.get("variant")
+    if isinstance(variant, dict):
+        subject["deliveredSha256"] = variant["sha256"]  # the copy stamped with this licence
     if transfer.params.get("purpose"):
         subject["purpose"] = transfer.params["purpose"]
     return {

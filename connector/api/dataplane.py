@@ -148,13 +148,17 @@ def data_router() -> APIRouter:
             if not asset.sha256 or asset.size is None:
                 raise NotFound(f"asset {asset.id} has no content")
             path = state.settings.asset_dir() / asset.sha256
-            size = asset.size
-            etag = f'"{asset.sha256}"'
+            size, sha256 = asset.size, asset.sha256
+            variant = row.params.get("variant")
+            if isinstance(variant, dict):  # a 3MF stamped with this print's licence
+                path = state.settings.asset_dir() / "licensed" / str(variant["file"])
+                size, sha256 = int(variant["size"]), str(variant["sha256"])
+            etag = f'"{sha256}"'
             headers: dict[str, Any] = {
                 "ETag": etag,
                 "Accept-Ranges": "bytes",
                 "Repr-Digest": "sha-256=:"
-                + base64.b64encode(bytes.fromhex(asset.sha256)).decode()
+                + base64.b64encode(bytes.fromhex(sha256)).decode()
                 + ":",
                 "Content-Type": asset.media_type,
                 "Cache-Control": "no-store",
@@ -171,7 +175,7 @@ def data_router() -> APIRouter:
                 wanted = None  # the file changed since the client's partial copy
             span = _parse_range(wanted, size)
         except RangeNotSatisfiable as exc:
-            return _error(exc, {"Content-Range": f"bytes */{asset.size}"})
+            return _error(exc, {"Content-Range": f"bytes */{size}"})
         except HinterlandError as exc:
             return _error(exc)
         first, last = span if span else (0, size - 1)

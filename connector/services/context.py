@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,6 +52,8 @@ class Services:
     data_token_lifetime: float = 3600.0
     lease_seconds: float = 30.0
     signals: Signals = field(default_factory=Signals)
+    asset_dir: Path | None = None
+    """Where asset files live (per-print stamped 3MF copies go to `licensed/` inside)."""
 
     def __post_init__(self) -> None:
         self.negotiations = NegotiationStore(self.engine, clock=self.clock)

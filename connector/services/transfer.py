@@ -8,12 +8,15 @@ the data plane; only its SHA-256 is stored.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from typing import Any
 
+from connector.assets.threemf import stamp_licence
 from connector.dsp import messages as m
 from connector.enforcement import Caller
+from connector.licence import licence_id
 from connector.services.context import Services
 from connector.services.negotiation import new_pid
 from connector.services.urls import endpoint
@@ -96,6 +99,11 @@ class TransferService:
     async def start(self, row: TransferRow) -> TransferRow:
         """REQUESTED (worker) or SUSPENDED (management): issue a fresh token and start."""
         assert row.remote_pid is not None
+        updates: dict[str, Any] = {}
+        if row.params.get("action") == "print" and "variant" not in row.params:
+            variant = await self._stamped_copy(row)
+            if variant is not None:
+                updates["params"] = {**row.params, "variant": variant}
         token = secrets.token_urlsafe(32)
         address = m.http_pull_address(endpoint(self.s.data_base, "transfers", row.pid), token)
         message = m.TransferStartMessage(
@@ -104,6 +112,7 @@ class TransferService:
         step = await self.s.transfers.apply(
             row.pid, TE.START, P,
             updates={
+                **updates,
                 "token_hash": token_hash(token),
                 "token_expires": self.s.clock() + self.s.data_token_lifetime,
             },
@@ -111,6 +120,23 @@ class TransferService:
         )
         await self._changed(step.row, step.changed, TE.START)
         return step.row
+
+    async def _stamped_copy(self, row: TransferRow) -> dict[str, Any] | None:
+        """For a print of a 3MF file: a copy carrying the licence id in its metadata."""
+        if self.s.asset_dir is None:
+            return None
+        agreement = await self.s.agreements.get(row.agreement_id, P)
+        asset = await self.s.offers.get_asset(agreement.asset_id)
+        if not asset.sha256 or not (asset.file_name or "").lower().endswith(".3mf"):
+            return None
+        directory = self.s.asset_dir / "licensed"
+        target = directory / f"{token_hash(row.pid)[:32]}.3mf"
+        await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+        sha256, size = await asyncio.to_thread(
+            stamp_licence, self.s.asset_dir / asset.sha256, target,
+            licence=licence_id(row), licensee=row.counterparty,
+        )
+        return {"file": target.name, "sha256": sha256, "size": size}
 
     # ------------------------------------------------------------------ consumer side
 

@@ -182,3 +182,44 @@ async def test_usage_is_rechecked_on_every_access(pair: Pair, data: bytes) -> No
     refused = await pair.client.get(address.endpoint, headers=auth)
     assert refused.status_code == 403
     assert "FR" in refused.json()["message"]
+
+
+async def test_a_printed_3mf_carries_its_licence(pair: Pair, tmp_path: Path) -> None:
+    from connector_meshes import write_3mf
+
+    from connector.assets.printmeta import print_metadata
+    from connector.assets.threemf import licence_of
+
+    source = write_3mf(tmp_path / "bracket.3mf")
+    state = pair.provider.state
+    stored = await store_stream(
+        _chunks(source.read_bytes()), state.settings.asset_dir(), max_bytes=10**9
+    )
+    await state.services.offers.put_asset(
+        AssetRow(
+            id="urn:asset:bracket",
+            kind="file",
+            title="Bracket 3MF",
+            media_type="model/3mf",
+            file_name="bracket.3mf",
+            sha256=stored.sha256,
+            size=stored.size,
+            properties={},
+        )
+    )
+    await state.services.offers.put_policy("members", {"@id": "urn:policy:members", **MEMBERS_ONLY})
+    await state.services.offers.put_policy("print3", {"@id": "urn:policy:print3", **PRINT_LICENCE})
+    await state.services.offers.put_offer(
+        "bracket-print", {"assets": ["urn:asset:bracket"]}, "members", "print3"
+    )
+    negotiation = await _negotiate(pair)
+    row = await _print(pair, negotiation.agreement_id)
+    got = await download(row, tmp_path / "printed.3mf", pair.client)
+    stamped = licence_of(got.path)
+    assert got.licence is not None
+    assert stamped == {"hinterland:Licence": got.licence["id"], "hinterland:Licensee": CONSUMER_DID}
+    subject = got.licence["credentialSubject"]
+    assert subject["fileSha256"] == stored.sha256
+    assert subject["deliveredSha256"] == got.sha256 != stored.sha256
+    # still the same part for a slicer
+    assert print_metadata(got.path, "printed.3mf") == print_metadata(source, "bracket.3mf")
