@@ -63,6 +63,7 @@ class DeclaredOffer(BaseModel):
     assets: dict[str, Any] = Field(default_factory=dict)
     accessPolicy: str
     contractPolicy: str
+    recordFilter: dict[str, Any] | None = None
 
 
 class Declarations(BaseModel):
@@ -92,7 +93,10 @@ async def apply(declarations: Declarations, services: Services, asset_dir: Path,
             raise ConfigurationError(f"declared asset {asset.id!r}: {exc}") from None
     for offer_id, offer in declarations.offers.items():
         try:
-            await services.offers.put_offer(offer_id, offer.assets, offer.accessPolicy,
+            selector = dict(offer.assets)
+            if offer.recordFilter:
+                selector["recordFilter"] = offer.recordFilter
+            await services.offers.put_offer(offer_id, selector, offer.accessPolicy,
                                             offer.contractPolicy)
         except HinterlandError as exc:
             raise ConfigurationError(f"declared offer {offer_id!r}: {exc}") from None

@@ -73,6 +73,11 @@ class OfferBody(BaseModel):
     )
     accessPolicy: str
     contractPolicy: str
+    recordFilter: dict[str, Any] | None = Field(
+        None,
+        description="records assets: deliver only records whose fields have these values "
+        "('$caller' = the requesting party's DID)",
+    )
 
 
 class CatalogQuery(BaseModel):
@@ -271,8 +276,11 @@ def management_router() -> APIRouter:
     @router.put("/offers/{offer_id}", summary="Create or replace an offer")
     async def put_offer(request: Request, offer_id: str, body: OfferBody) -> dict[str, Any]:
         state = connector_state(request)
+        selector = dict(body.assets)
+        if body.recordFilter:
+            selector["recordFilter"] = body.recordFilter
         row = await state.services.offers.put_offer(
-            offer_id, body.assets, body.accessPolicy, body.contractPolicy
+            offer_id, selector, body.accessPolicy, body.contractPolicy
         )
         state.offers_changed()
         return {"id": row.id, "assets": row.selector, "accessPolicy": row.access_policy_id,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import secrets
 from typing import Any
 
+from connector.assets.records import records_json
 from connector.assets.threemf import stamp_licence
 from connector.dsp import messages as m
 from connector.enforcement import Caller
@@ -22,6 +24,7 @@ from connector.services.negotiation import new_pid
 from connector.services.urls import endpoint
 from connector.statemachine import Role
 from connector.statemachine import TransferEvent as TE
+from connector.store.offers import split_offer_id
 from connector.store.processes import Outbound
 from connector.store.tables import TransferRow
 from hinterland.errors import InputError, NotFound, PermissionDenied
@@ -100,8 +103,12 @@ class TransferService:
         """REQUESTED (worker) or SUSPENDED (management): issue a fresh token and start."""
         assert row.remote_pid is not None
         updates: dict[str, Any] = {}
-        if row.params.get("action") == "print" and "variant" not in row.params:
-            variant = await self._stamped_copy(row)
+        if "variant" not in row.params:
+            variant = (
+                await self._stamped_copy(row)
+                if row.params.get("action") == "print"
+                else await self._narrowed_copy(row)
+            )
             if variant is not None:
                 updates["params"] = {**row.params, "variant": variant}
         token = secrets.token_urlsafe(32)
@@ -137,6 +144,33 @@ class TransferService:
             licence=licence_id(row), licensee=row.counterparty,
         )
         return {"file": target.name, "sha256": sha256, "size": size}
+
+    async def _narrowed_copy(self, row: TransferRow) -> dict[str, Any] | None:
+        """For records offered with a `recordFilter`: only the records this party gets."""
+        if self.s.asset_dir is None:
+            return None
+        agreement = await self.s.agreements.get(row.agreement_id, P)
+        asset = await self.s.offers.get_asset(agreement.asset_id)
+        if asset.kind != "records" or not asset.sha256:
+            return None
+        negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
+        try:
+            definition = await self.s.offers.get_offer(split_offer_id(negotiation.offer["@id"])[0])
+        except NotFound:
+            return None
+        record_filter = definition.selector.get("recordFilter")
+        if not isinstance(record_filter, dict) or not record_filter:
+            return None
+        source = self.s.asset_dir / asset.sha256
+        records = json.loads(await asyncio.to_thread(source.read_bytes))
+        kept = [r for r in records if matches_record(r, record_filter, row.counterparty)]
+        data = records_json(kept)
+        directory = self.s.asset_dir / "licensed"
+        target = directory / f"{token_hash(row.pid)[:32]}.json"
+        await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(target.write_bytes, data)
+        return {"file": target.name, "sha256": hashlib.sha256(data).hexdigest(),
+                "size": len(data), "records": len(kept)}
 
     # ------------------------------------------------------------------ consumer side
 
@@ -257,6 +291,20 @@ class TransferService:
              "reason": row.reason},
         )
         await self.s.signals.notify(("transfer", row.pid))
+
+
+def matches_record(record: Any, record_filter: dict[str, Any], caller: str) -> bool:
+    """Does a record pass an offer's `recordFilter`? Each field must equal the value (or be
+    one of a list of values); the value `"$caller"` stands for the requesting party's DID,
+    so a supplier can hand each customer only the records about its own orders."""
+    if not isinstance(record, dict):
+        return False
+    for field, wanted in record_filter.items():
+        values = wanted if isinstance(wanted, list) else [wanted]
+        values = [caller if v == "$caller" else v for v in values]
+        if record.get(field) not in values:
+            return False
+    return True
 
 
 def _params(msg: m.TransferRequestMessage) -> dict[str, Any]:

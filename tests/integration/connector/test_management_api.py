@@ -231,3 +231,54 @@ async def test_management_api_refuses_bad_keys_and_bad_input(pair: Pair) -> None
     )
     assert bad_name.status_code == 400
     assert (await api.get("/assets/urn:asset:none")).status_code == 404
+
+
+async def test_a_record_filter_narrows_what_each_party_gets(pair: Pair) -> None:
+    api = mgmt(pair, "provider")
+    mine = {**PCF, "id": "pcf-mine", "customerDid": CONSUMER_DID}
+    theirs = {**PCF, "id": "pcf-theirs", "customerDid": "did:web:other.example"}
+    await api.post(
+        "/assets/records",
+        json={
+            "id": "urn:asset:orders",
+            "title": "Order PCFs",
+            "recordType": "pcf",
+            "records": [mine, theirs],
+        },
+    )
+    await api.put("/policies/members", json=MEMBERS_ONLY)
+    await api.put(
+        "/offers/own-orders",
+        json={
+            "assets": {"assets": ["urn:asset:orders"]},
+            "accessPolicy": "members",
+            "contractPolicy": "members",
+            "recordFilter": {"customerDid": "$caller"},
+        },
+    )
+    consumer = mgmt(pair, "consumer")
+    catalog = (
+        await consumer.post(
+            "/consumer/catalog", json={"provider": pair.provider.dsp, "providerDid": PROVIDER_DID}
+        )
+    ).json()
+    dataset = catalog["dataset"][0]
+    negotiation = (
+        await consumer.post(
+            "/consumer/negotiations",
+            json={
+                "provider": pair.provider.dsp,
+                "providerDid": PROVIDER_DID,
+                "offer": {**dataset["hasPolicy"][0], "target": dataset["@id"]},
+                "wait": 10,
+            },
+        )
+    ).json()
+    transfer = (
+        await consumer.post(
+            "/consumer/transfers", json={"agreementId": negotiation["agreementId"], "wait": 10}
+        )
+    ).json()
+    data = await consumer.get(f"/consumer/transfers/{transfer['pid']}/data")
+    assert data.json() == [mine]
+    assert data.headers["repr-digest"].startswith("sha-256=:")
