@@ -174,6 +174,8 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
             data_token_lifetime=float(options.data_token_lifetime_seconds),
             lease_seconds=options.lease_seconds,
             asset_dir=settings.asset_dir(),
+            allow_private_callbacks=settings.did.allow_private_addresses,
+            allow_http_callbacks=settings.did.allow_http,
         )
         if options.worker_id:
             services.worker_id = options.worker_id

@@ -52,6 +52,9 @@ class Services:
     data_token_lifetime: float = 3600.0
     lease_seconds: float = 30.0
     signals: Signals = field(default_factory=Signals)
+    allow_private_callbacks: bool = False
+    """Tests and closed networks only: accept callback addresses on private hosts."""
+    allow_http_callbacks: bool = False
     asset_dir: Path | None = None
     """Where asset files live (per-print stamped 3MF copies go to `licensed/` inside)."""
 

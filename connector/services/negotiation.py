@@ -15,7 +15,7 @@ from typing import Any
 from connector.dsp import messages as m
 from connector.enforcement import Caller
 from connector.services.context import Services
-from connector.services.urls import endpoint
+from connector.services.urls import check_callback, endpoint
 from connector.statemachine import NegotiationEvent as NE
 from connector.statemachine import Role
 from connector.store.offers import selector_matches, split_offer_id
@@ -101,6 +101,8 @@ class NegotiationService:
                 "accepted, request the offer as published"
             )
         assert msg.callbackAddress is not None  # the schema's oneOf guarantees it
+        await check_callback(msg.callbackAddress, allow_private=self.s.allow_private_callbacks,
+                             allow_http=self.s.allow_http_callbacks)
         row = await self.s.negotiations.create(
             NegotiationRow(
                 pid=new_pid(),
@@ -270,6 +272,8 @@ class NegotiationService:
         if existing is not None:
             return existing
         assert msg.callbackAddress is not None and msg.offer.target is not None
+        await check_callback(msg.callbackAddress, allow_private=self.s.allow_private_callbacks,
+                             allow_http=self.s.allow_http_callbacks)
         row = await self.s.negotiations.create(
             NegotiationRow(
                 pid=new_pid(), role=C.value, remote_pid=msg.providerPid,

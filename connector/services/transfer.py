@@ -21,7 +21,7 @@ from connector.enforcement import Caller
 from connector.licence import licence_id
 from connector.services.context import Services
 from connector.services.negotiation import new_pid
-from connector.services.urls import endpoint
+from connector.services.urls import check_callback, endpoint
 from connector.statemachine import Role
 from connector.statemachine import TransferEvent as TE
 from connector.store.offers import split_offer_id
@@ -74,6 +74,8 @@ class TransferService:
             raise InputError(
                 f"format {msg.format!r} is not supported; use one of {sorted(SUPPORTED_FORMATS)}"
             )
+        await check_callback(msg.callbackAddress, allow_private=self.s.allow_private_callbacks,
+                             allow_http=self.s.allow_http_callbacks)
         params = _params(msg)
         decision = await self.s.gate.usage(
             agreement.policy, caller, action=params["action"], params=params, consume=True

@@ -25,7 +25,7 @@ from connector.settings import ConnectorOptions, ConnectorSettings
 from hinterland.db import migrate
 from hinterland.did import DidResolver
 from hinterland.keys import PrivateKey
-from hinterland.settings import DatabaseSettings
+from hinterland.settings import DatabaseSettings, DidSettings
 
 PROVIDER_DID = "did:web:tools.test"
 CONSUMER_DID = "did:web:print.test"
@@ -84,6 +84,7 @@ def _settings(did: str, base: str, url: str, data_dir: Path) -> ConnectorSetting
     return ConnectorSettings(
         data_dir=data_dir,
         database=DatabaseSettings(url=url),
+        did=DidSettings(allow_private_addresses=True, allow_http=True),
         connector=ConnectorOptions(
             did=did,
             public_url=base,

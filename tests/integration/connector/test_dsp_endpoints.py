@@ -29,7 +29,7 @@ from connector.store.tables import AgreementRow, AssetRow, NegotiationRow, Trans
 from hinterland.db.engine import session_factory
 from hinterland.did import DidResolver, did_web_document
 from hinterland.keys import PrivateKey
-from hinterland.settings import DatabaseSettings
+from hinterland.settings import DatabaseSettings, DidSettings
 
 VECTORS = Path(__file__).parents[2] / "vectors" / "dsp-2025-1"
 SCHEMAS = SchemaSet.from_directory(VECTORS)
@@ -109,6 +109,7 @@ async def edge(migrated_url: str, tmp_path: Path) -> AsyncIterator[Edge]:
     settings = ConnectorSettings(
         data_dir=tmp_path,
         database=DatabaseSettings(url=migrated_url),
+        did=DidSettings(allow_private_addresses=True, allow_http=True),
         connector=ConnectorOptions(
             did=PROVIDER_DID, public_url="http://tools.test", catalog_page_size=2
         ),
