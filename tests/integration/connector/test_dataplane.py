@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import CONSUMER_DID, PROVIDER_DID, Pair
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 from test_dsp_flow import MEMBERS_ONLY, PRINT_LICENCE, _negotiate, _print
 
 from connector.api.dataplane import _stream
@@ -171,11 +172,12 @@ async def test_usage_is_rechecked_on_every_access(pair: Pair, data: bytes) -> No
     auth = {"Authorization": f"Bearer {address.property('authorization')}"}
     # the claims the provider holds for the consumer now place it outside Germany
     provider_row = await pair.provider.state.services.transfers.get(row.remote_pid)
-    from connector.store.tables import TransferRow as T
 
-    async def move(session):  # type: ignore[no-untyped-def]
+    async def move(session: AsyncSession) -> None:
         await session.execute(
-            update(T).where(T.pid == provider_row.pid).values(claims={"spatial": "FR"})
+            update(TransferRow)
+            .where(TransferRow.pid == provider_row.pid)
+            .values(claims={"spatial": "FR"})
         )
 
     await run_write(pair.provider.state.services.engine, move)
@@ -223,3 +225,35 @@ async def test_a_printed_3mf_carries_its_licence(pair: Pair, tmp_path: Path) -> 
     assert subject["deliveredSha256"] == got.sha256 != stored.sha256
     # still the same part for a slicer
     assert print_metadata(got.path, "printed.3mf") == print_metadata(source, "bracket.3mf")
+
+
+async def test_an_expired_token_or_a_completed_transfer_opens_nothing(
+    pair: Pair, data: bytes
+) -> None:
+    row = await _started(pair, data)
+    address = m.DataAddress.model_validate(row.data_address)
+    auth = {"Authorization": f"Bearer {address.property('authorization')}"}
+    provider = pair.provider.state.services
+
+    async def expire(session: AsyncSession) -> None:
+        await session.execute(
+            update(TransferRow)
+            .where(TransferRow.pid == row.remote_pid)
+            .values(token_expires=provider.clock() - 1)
+        )
+
+    await run_write(provider.engine, expire)
+    expired = await pair.client.get(address.endpoint, headers=auth)
+    assert expired.status_code == 401 and "expired" in expired.json()["message"]
+
+    again = await _print(pair, row.agreement_id)
+    address = m.DataAddress.model_validate(again.data_address)
+    auth = {"Authorization": f"Bearer {address.property('authorization')}"}
+    await pair.consumer.state.transfer.act(again.pid, TransferEvent.COMPLETION)
+
+    async def completed() -> bool:
+        return (await provider.transfers.get(again.remote_pid)).state == "COMPLETED"
+
+    assert await pair.consumer.state.services.signals.wait_until(completed, within=10)
+    done = await pair.client.get(address.endpoint, headers=auth)
+    assert done.status_code == 403 and "COMPLETED" in done.json()["message"]
