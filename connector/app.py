@@ -210,6 +210,9 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
         try:
             yield
         finally:
+            worker.stop()
+            if tasks:
+                await asyncio.wait(tasks[:1], timeout=10)  # let the worker finish its pass
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -64,25 +64,34 @@ class Worker:
         self.poll = poll
         self.negotiation = negotiation or NegotiationService(services)
         self.transfer = transfer or TransferService(services)
+        self._stopping = False
 
     async def run(self) -> None:
         """Work until cancelled: on a wake-up, the processes just changed and the outbox;
         on each poll timeout, a full scan for leased work of crashed replicas."""
         full_scan = True
-        while True:
+        while not self._stopping:
             self.s.signals.wake.clear()
             try:
-                while await self.run_once(full_scan=full_scan):
+                while not self._stopping and await self.run_once(full_scan=full_scan):
                     full_scan = False
             except asyncio.CancelledError:
                 raise
             except Exception:  # the loop must survive anything one step throws
                 log.exception("worker step failed")
             full_scan = False
+            if self._stopping:
+                break
             try:
                 await asyncio.wait_for(self.s.signals.wake.wait(), self.poll)
             except TimeoutError:
                 full_scan = True
+
+    def stop(self) -> None:
+        """Finish the current pass, then return from `run` (a clean shutdown: cancelling
+        in the middle of a database call can leave a connection half-used)."""
+        self._stopping = True
+        self.s.signals.wake.set()
 
     async def run_once(self, *, full_scan: bool = True) -> int:
         """One pass: drive due processes and send due messages. Returns the work done."""
@@ -106,32 +115,34 @@ class Worker:
     async def _drive(self, hints: set[tuple[str, str]] | None) -> int:
         """Act on due processes: all of them (`hints` None) or just the hinted ones."""
         owner, lease = self.s.worker_id, self.s.lease_seconds
+        plan = self._plan()
+        due: list[tuple[Any, Any, Callable[[Any], Awaitable[Any]]]] = []
+        if hints is None:
+            for store, role, states, action in plan:
+                for row in await store.claim(states, owner, role=role, seconds=lease):
+                    due.append((store, row, action))
+        else:
+            stores: dict[str, Any] = {
+                "negotiation": self.s.negotiations, "transfer": self.s.transfers
+            }
+            for kind, pid in hints:
+                store = stores[kind]
+                row = await store.get(pid)
+                for planned, role, states, action in plan:
+                    if planned is store and row.role == role.value and row.state in states:
+                        if await store.acquire(pid, owner, seconds=lease):
+                            due.append((store, row, action))
+                        break
         done = 0
-        for store, role, states, action in self._plan():
-            if hints is None:
-                rows = await store.claim(states, owner, role=role, seconds=lease)
-            else:
-                rows = []
-                for kind, pid in hints:
-                    if kind != store.process:
-                        continue
-                    row = await store.get(pid)
-                    if row.role == role.value and row.state in states and await store.acquire(
-                        pid, owner, seconds=lease
-                    ):
-                        rows.append(row)
-            for row in rows:
-                if row.state not in states:
-                    await store.release(row.pid, owner)
-                    continue
-                try:
-                    await action(row)
-                except Exception:
-                    # keep the lease: the step is retried once it expires (natural backoff)
-                    log.exception("%s %s: step failed", store.process, row.pid)
-                    continue
-                await store.release(row.pid, owner)
-                done += 1
+        for store, row, action in due:
+            try:
+                await action(row)
+            except Exception:
+                # keep the lease: the step is retried once it expires (natural backoff)
+                log.exception("%s %s: step failed", store.process, row.pid)
+                continue
+            await store.release(row.pid, owner)
+            done += 1
         return done
 
     # -- outbox ---------------------------------------------------------------------

@@ -10,8 +10,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import aliased
 
 from connector.store.processes import Clock, run_write
 from connector.store.tables import OutboxRow
@@ -52,6 +53,7 @@ class OutboxStore:
         """
         now = self.clock()
         t = OutboxRow
+        older = aliased(OutboxRow)
         async with session_factory(self.engine)() as session:
             rows = (
                 await session.execute(
@@ -60,27 +62,19 @@ class OutboxStore:
                         t.status == PENDING,
                         t.next_attempt <= now,
                         or_(t.lease_until.is_(None), t.lease_until < now),
+                        ~exists().where(
+                            older.process == t.process,
+                            older.pid == t.pid,
+                            older.status == PENDING,
+                            older.id < t.id,
+                        ),
                     )
                     .order_by(t.id)
-                    .limit(limit * 4)
+                    .limit(limit)
                 )
             ).scalars().all()
-            older = {
-                (r.process, r.pid): r.id
-                for r in (
-                    await session.execute(
-                        select(t.process, t.pid, t.id)
-                        .where(t.status == PENDING)
-                        .order_by(t.id.desc())
-                    )
-                ).all()
-            }
         claimed: list[OutboxRow] = []
         for row in rows:
-            if older.get((row.process, row.pid)) != row.id:
-                continue  # an older message of this process is still pending
-            if len(claimed) >= limit:
-                break
 
             async def work(session: AsyncSession, row_id: int = row.id) -> bool:
                 result = await session.execute(
