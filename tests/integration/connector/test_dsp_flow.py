@@ -165,3 +165,55 @@ async def test_happy_path_needs_no_polling(pair: Pair) -> None:
     negotiation = await _negotiate(pair)
     assert negotiation.state == "FINALIZED"
     assert loop.time() - started < 5
+
+
+async def test_every_message_sent_satisfies_the_official_schemas(pair: Pair) -> None:
+    """All DSP messages both connectors actually sent in a full flow (request, agreement,
+    verification, finalization, transfer requests, starts, a suspension, a completion, a
+    termination) validate against the official schemas copied into tests/vectors."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from connector.dsp.schema import SchemaSet
+    from connector.statemachine import TransferEvent
+    from connector.store.tables import OutboxRow
+    from hinterland.db.engine import session_factory
+
+    official = SchemaSet.from_directory(Path(__file__).parents[2] / "vectors" / "dsp-2025-1")
+    await _provision(pair)
+    negotiation = await _negotiate(pair)
+    first = await _print(pair, negotiation.agreement_id)
+    await pair.consumer.state.transfer.act(first.pid, TransferEvent.SUSPENSION, reason="pause")
+    second = await _print(pair, negotiation.agreement_id)
+    await pair.consumer.state.transfer.act(second.pid, TransferEvent.COMPLETION)
+    provider_side = await pair.provider.state.services.transfers.get(second.remote_pid)
+
+    async def completed() -> bool:
+        row = await pair.provider.state.services.transfers.get(provider_side.pid)
+        return row.state == "COMPLETED"
+
+    assert await pair.consumer.state.services.signals.wait_until(completed, within=10)
+    third = await _print(pair, negotiation.agreement_id)
+    await pair.provider.state.transfer.act(
+        third.remote_pid, TransferEvent.TERMINATION, reason="stock withdrawn", code="withdrawn"
+    )
+    await asyncio.sleep(0.5)
+    types: set[str] = set()
+    for node in (pair.provider, pair.consumer):
+        async with session_factory(node.state.services.engine)() as session:
+            rows = (await session.execute(select(OutboxRow))).scalars().all()
+        for row in rows:
+            assert official.errors(row.body, row.body["@type"]) == [], row.body
+            types.add(row.body["@type"])
+    assert types >= {
+        "ContractRequestMessage",
+        "ContractAgreementMessage",
+        "ContractAgreementVerificationMessage",
+        "ContractNegotiationEventMessage",
+        "TransferRequestMessage",
+        "TransferStartMessage",
+        "TransferSuspensionMessage",
+        "TransferCompletionMessage",
+        "TransferTerminationMessage",
+    }
