@@ -14,6 +14,7 @@ import ipaddress
 import json
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from hinterland.did.key import did_key_document
 from hinterland.did.web import did_web_url
 from hinterland.errors import DidResolutionError
 from hinterland.settings import DidSettings
+
+CACHE_ENTRIES = 4096
 
 
 def _is_refused_address(address: str) -> bool:
@@ -67,8 +70,9 @@ class DidResolver:
             self._load_trust_dir(Path(directory))
         self._http = http
         self.network = network
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._key_cache: dict[str, dict[str, Any]] = {}
+        # bounded: a long-running catalog meets many DIDs
+        self._cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._key_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def add_document(self, document: dict[str, Any], *, did: str | None = None) -> None:
         """Register a DID document for offline resolution."""
@@ -104,6 +108,8 @@ class DidResolver:
             cached = self._key_cache.get(did)
             if cached is None:
                 cached = self._key_cache[did] = did_key_document(did)
+                if len(self._key_cache) > CACHE_ENTRIES:
+                    self._key_cache.popitem(last=False)
             return cached
         if did.startswith("did:web:"):
             return await self._resolve_web(did)
@@ -145,6 +151,9 @@ class DidResolver:
             )
         if self.settings.cache_seconds > 0:
             self._cache[did] = (now + self.settings.cache_seconds, document)
+            self._cache.move_to_end(did)
+            if len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
         return document
 
     async def _check_host(self, url: str) -> None:
