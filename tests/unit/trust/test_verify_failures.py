@@ -303,3 +303,23 @@ async def test_proof_terms_without_their_context_are_reported() -> None:
     dropped = {c.subject for c in report.failures() if c.name == "dropped-terms"}
     assert {"proof.created", "proof.cryptosuite", "proof.verificationMethod"} <= dropped
     assert _statuses(report, "proof") == [FAILED]
+
+
+async def test_gaia_x_form_is_not_accepted_for_other_algorithms() -> None:
+    key = PrivateKey.generate("p256")
+    did = "did:web:acme.example"
+    credential = _credential(did)
+    credential["@context"].append("https://w3id.org/security/suites/jws-2020/v1")
+    header = base64.urlsafe_b64encode(
+        b'{"alg":"ES256","b64":false,"crit":["b64"]}').rstrip(b"=")
+    digest = hashlib.sha256(canonicalize(credential).encode()).hexdigest().encode()
+    signature = base64.urlsafe_b64encode(key.sign(header + b"." + digest)).rstrip(b"=")
+    credential["proof"] = {
+        "type": "JsonWebSignature2020", "created": "2026-01-01T00:00:00Z",
+        "proofPurpose": "assertionMethod", "verificationMethod": f"{did}#key-1",
+        "jws": f"{header.decode()}..{signature.decode()}",
+    }
+    resolver = DidResolver(documents={did: did_web_document(did, key.public())},
+                           network=False)
+    report = await _verify(credential, resolver)
+    assert _statuses(report, "proof") == [FAILED]
