@@ -323,3 +323,15 @@ async def test_gaia_x_form_is_not_accepted_for_other_algorithms() -> None:
                            network=False)
     report = await _verify(credential, resolver)
     assert _statuses(report, "proof") == [FAILED]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in GAIA_X.glob("*.json")), ids=lambda n: n
+)
+async def test_every_gaia_x_fixture_is_reported_without_passing_or_crashing(name: str) -> None:
+    report = await _verify(_gaia_x(name))
+    assert not report.valid
+    for check in report.by_name("proof"):
+        assert check.status is FAILED
+        assert ("could not be resolved" in check.reason or "has no proof" in check.reason
+                or "no proof" in check.reason), check.reason
