@@ -64,8 +64,8 @@ def _normalize(url: str) -> str:
     return url[:-1] if url.endswith("/") and url[:-1] in BUNDLED_CONTEXTS else url
 
 
-# Resolved (parsed and processed) contexts, shared by loaders with the same allow-list so
-# that one loader never sees a context another loader was allowed to fetch.
+# Resolved (parsed and processed) contexts, shared by loaders of the same class with the
+# same allow-list, so that one loader never sees a context another was allowed to load.
 class _Lru:
     """A small thread-safe mapping that drops the least recently used entry when full."""
 
@@ -95,24 +95,26 @@ class _Lru:
 
 _remote_cache = _Lru(_REMOTE_CACHE_SIZE)
 
-# Resolved (parsed and processed) contexts, shared by loaders with the same allow-list so
-# that one loader never sees a context another loader was allowed to fetch.
-_resolved_caches: dict[tuple[str, ...], tuple[_Lru, _Lru, _Lru]] = {}
+# Resolved (parsed and processed) contexts, shared by loaders of the same class with the
+# same allow-list, so that one loader never sees a context another was allowed to load.
+_resolved_caches: dict[tuple[type, tuple[str, ...]], tuple[_Lru, _Lru, _Lru]] = {}
 _resolved_caches_lock = threading.Lock()
 
 
-def _resolved_cache(allowed: tuple[str, ...]) -> tuple[_Lru, _Lru, _Lru]:
-    """(resolved contexts by URL/key, processed active contexts, walk plans) for one
-    allow-list."""
+def _resolved_cache(owner: tuple[type, tuple[str, ...]]) -> tuple[_Lru, _Lru, _Lru]:
+    """(resolved contexts by URL/key, processed active contexts, walk plans) for loaders
+    of one class with one allow-list: they serve the same documents. A subclass serving
+    other documents (tests) gets caches of its own, so nothing it resolved can reach a
+    loader that would refuse it."""
     with _resolved_caches_lock:
-        found = _resolved_caches.get(allowed)
+        found = _resolved_caches.get(owner)
         if found is None:
             found = (
                 _Lru(_RESOLVED_CONTEXT_CACHE_SIZE),
                 _Lru(_PROCESSED_CONTEXT_CACHE_SIZE),
                 _Lru(_WALK_PLAN_CACHE_SIZE),
             )
-            _resolved_caches[allowed] = found
+            _resolved_caches[owner] = found
         return found
 
 
@@ -156,7 +158,9 @@ class DocumentLoader:
     def __init__(self, settings: JsonLdSettings | None = None) -> None:
         self.settings = settings or JsonLdSettings()
         self._allowed = tuple(sorted(self.settings.allowed_remote_contexts))
-        self._resolved, self.processed_contexts, self.walk_plans = _resolved_cache(self._allowed)
+        self._resolved, self.processed_contexts, self.walk_plans = _resolved_cache(
+            (type(self), self._allowed)
+        )
 
     def is_allowed(self, url: str) -> bool:
         """Whether `url` is allow-listed (exact match, or under a prefix ending in '/').

@@ -135,3 +135,17 @@ def test_redirects_are_not_followed(server: ContextServer) -> None:
     with pytest.raises(JsonLdError, match="HTTP 302"):
         expand(document(url), loader)
     assert server.requests == ["/moved.jsonld"]
+
+
+def test_a_loader_subclass_serving_more_contexts_does_not_share_its_caches() -> None:
+    extra = "https://contexts.example/extra"
+
+    class ExtraLoader(DocumentLoader):
+        def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+            if url == extra:
+                return {"contextUrl": None, "documentUrl": url, "document": CONTEXT}
+            return super().__call__(url, options)
+
+    assert expand(document(extra), ExtraLoader())  # processed and cached for ExtraLoader
+    with pytest.raises(RemoteContextRefused, match=re.escape(extra)):
+        expand(document(extra), DocumentLoader())
