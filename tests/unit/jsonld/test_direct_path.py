@@ -241,3 +241,14 @@ def test_random_documents_agree(context: list[Any], body: dict[str, Any]) -> Non
 def test_canonicalize_uses_either_path_identically() -> None:
     for document in CORPUS:
         assert canonicalize(document) == canonicalize(document, direct=False)
+
+
+@pytest.mark.parametrize("document", CORPUS)
+def test_cached_expansion_equals_stock_pyld(document: Any) -> None:
+    from pyld import jsonld
+
+    from hinterland.jsonld import expand
+
+    stock = jsonld.expand(json.loads(json.dumps(document)), {"documentLoader": default_loader()})
+    assert expand(document) == stock
+    assert expand(document) == stock  # and again, from the caches
