@@ -139,6 +139,12 @@ class _SharedResolvedContext(ResolvedContext):  # type: ignore[misc]
 
 
 class _ContextResolver(ContextResolver):  # type: ignore[misc]
+    """pyld's resolver over one loader's own cache, which may keep every context it
+    resolved (remote ones included: the cache belongs to loaders that may load them)."""
+
+    def _cache_resolved_context(self, key: Any, resolved: Any, tag: Any) -> Any:
+        return super()._cache_resolved_context(key, resolved, tag or "static")
+
     def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
         resolved = super().resolve(active_ctx, context, base, cycles)
         for item in resolved if isinstance(resolved, list) else [resolved]:
@@ -198,7 +204,9 @@ class DocumentLoader:
             document = self._fetch(url)
             _remote_cache[url] = document
         document = copy.deepcopy(document)
-        return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
+        # no "tag": pyld's own global cache (used when someone calls pyld directly with
+        # this loader) must not keep a context other loaders would refuse
+        return {"contextUrl": None, "documentUrl": url, "document": document}
 
     def _fetch(self, url: str) -> Any:
         limit = self.settings.remote_max_bytes

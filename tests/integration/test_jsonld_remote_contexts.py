@@ -149,3 +149,13 @@ def test_a_loader_subclass_serving_more_contexts_does_not_share_its_caches() -> 
     assert expand(document(extra), ExtraLoader())  # processed and cached for ExtraLoader
     with pytest.raises(RemoteContextRefused, match=re.escape(extra)):
         expand(document(extra), DocumentLoader())
+
+
+def test_plain_pyld_calls_do_not_leak_allow_listed_contexts(server: ContextServer) -> None:
+    from pyld import jsonld
+
+    url = f"{server.base}/ctx/colour.jsonld"
+    allowing = DocumentLoader(JsonLdSettings(allowed_remote_contexts=[url]))
+    jsonld.expand(document(url), {"documentLoader": allowing})  # pyld's global cache
+    with pytest.raises(jsonld.JsonLdError):
+        jsonld.expand(document(url), {"documentLoader": DocumentLoader()})
