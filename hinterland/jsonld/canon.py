@@ -13,6 +13,7 @@ from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
 from hinterland.errors import DroppedTermError
+from hinterland.jsonld.fastrdf import direct_quads
 from hinterland.jsonld.loader import DocumentLoader, default_loader
 from hinterland.jsonld.processing import (
     CachingProcessor,
@@ -30,15 +31,42 @@ from hinterland.jsonld.rdfc import (
 from hinterland.settings import JsonLdSettings
 
 
+def _dropped_error(terms: list[str]) -> DroppedTermError:
+    return DroppedTermError(
+        "terms not defined by the document's contexts would be dropped (and so not "
+        f"signed): {', '.join(terms)}",
+        terms,
+    )
+
+
 def to_quads(
     document: Document,
     loader: DocumentLoader | None = None,
     *,
     reject_dropped_terms: bool = False,
+    direct: bool = True,
 ) -> list[Quad]:
-    """The RDF dataset of a JSON-LD document, as canonical-term quads (blank nodes as
-    pyld labels them). Expands once; with `reject_dropped_terms` raises
-    `DroppedTermError` if expansion dropped any key."""
+    """The RDF dataset of a JSON-LD document, as canonical-term quads (blank node labels
+    arbitrary). With `reject_dropped_terms` raises `DroppedTermError` if expansion drops
+    any key. `direct=False` forces the full pyld path (expand, node map, toRdf)."""
+    loader = loader or default_loader()
+    if direct:
+        result = direct_quads(document, loader)
+        if result is not None:
+            quads, dropped = result
+            if reject_dropped_terms and dropped:
+                raise _dropped_error(dropped)
+            return quads
+    return pyld_quads(document, loader, reject_dropped_terms=reject_dropped_terms)
+
+
+def pyld_quads(
+    document: Document,
+    loader: DocumentLoader | None = None,
+    *,
+    reject_dropped_terms: bool = False,
+) -> list[Quad]:
+    """`to_quads` through pyld's expansion, node map and toRdf."""
     loader = loader or default_loader()
     processor: CachingProcessor = (
         TrackingProcessor(loader) if reject_dropped_terms else CachingProcessor(loader)
@@ -51,12 +79,7 @@ def to_quads(
     with pyld_errors("convert to RDF"):
         expanded = processor.expand(document, options)
         if isinstance(processor, TrackingProcessor) and processor.dropped:
-            terms = sorted(processor.dropped)
-            raise DroppedTermError(
-                "terms not defined by the document's contexts would be dropped (and so "
-                f"not signed): {', '.join(terms)}",
-                terms,
-            )
+            raise _dropped_error(sorted(processor.dropped))
         issuer = IdentifierIssuer("_:b")
         node_map: dict[str, Any] = {"@default": {}}
         processor._create_node_map(expanded, node_map, "@default", issuer)
@@ -79,14 +102,16 @@ def canonicalize(
     *,
     settings: JsonLdSettings | None = None,
     reject_dropped_terms: bool = False,
+    direct: bool = True,
 ) -> str:
     """Return the canonical N-Quads of a JSON-LD document (RDFC-1.0 with SHA-256).
 
     Limits (blank nodes, time budget) come from `settings`, else the loader's settings;
     `LimitExceeded` when they are passed. With `reject_dropped_terms`, a document whose
-    expansion drops keys raises `DroppedTermError` (one expansion does both).
+    expansion drops keys raises `DroppedTermError` (one pass does both). `direct=False`
+    forces the full pyld path (for comparison; the result is the same).
     """
-    quads = to_quads(document, loader, reject_dropped_terms=reject_dropped_terms)
+    quads = to_quads(document, loader, reject_dropped_terms=reject_dropped_terms, direct=direct)
     limits = _settings(loader, settings)
     return canonicalize_quads(
         quads,

@@ -9,6 +9,7 @@ unsigned data look signed, so callers reject it.
 from __future__ import annotations
 
 from hinterland.errors import DroppedTermError
+from hinterland.jsonld.fastrdf import direct_quads
 from hinterland.jsonld.loader import DocumentLoader
 from hinterland.jsonld.processing import Document, expand_tracking
 
@@ -16,10 +17,15 @@ from hinterland.jsonld.processing import Document, expand_tracking
 def find_dropped_terms(document: Document, loader: DocumentLoader | None = None) -> list[str]:
     """Every key expansion would drop, as sorted dotted paths (e.g. `credentialSubject.foo`).
 
-    Uses pyld's own expansion, so scoped, nested and type-scoped contexts, `@vocab`,
-    `@nest` and `@json` values are handled exactly as when signing. Array indices are
-    not part of the path. Raises `JsonLdError` if the document cannot be expanded.
+    Context handling is pyld's own (through the direct walk of `fastrdf`, or pyld's
+    expansion where the walk defers), so scoped, nested and type-scoped contexts,
+    `@vocab`, `@nest` and `@json` values are handled exactly as when signing. Array
+    indices are not part of the path. Raises `JsonLdError` if the document cannot be
+    expanded.
     """
+    direct = direct_quads(document, loader)
+    if direct is not None:
+        return direct[1]
     _, dropped = expand_tracking(document, loader)
     return sorted(dropped)
 
