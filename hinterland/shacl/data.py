@@ -31,6 +31,7 @@ from pyld import jsonld
 from rdflib import BNode, Literal, URIRef
 
 from hinterland.errors import InputError, JsonLdError, RemoteContextRefused
+from hinterland.jsonld.limits import check_limits
 from hinterland.jsonld.loader import DocumentLoader, default_loader
 
 
@@ -152,7 +153,12 @@ def to_rdflib(document: Any, loader: DocumentLoader | None = None) -> rdflib.Gra
 def data_graph(
     document: Any, loader: DocumentLoader | None = None, notes: list[str] | None = None
 ) -> rdflib.Graph:
-    """The SHACL data graph of a VP, VC or plain JSON-LD document (its claims only)."""
+    """The SHACL data graph of a VP, VC or plain JSON-LD document (its claims only).
+
+    The document must be within the loader's size and depth limits (`LimitExceeded`).
+    """
     if not isinstance(document, dict):
         raise InputError("a JSON-LD document must be a JSON object")
+    loader = loader or default_loader()
+    check_limits(document, loader.settings)
     return to_rdflib(claims_document(document, notes if notes is not None else []), loader)

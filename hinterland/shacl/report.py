@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from typing import Any
 
 import rdflib
@@ -39,13 +40,23 @@ def render_path(graph: rdflib.Graph, path: Any) -> str:
     return render_node(path)
 
 
+_MAX_MESSAGE = 300
+
+
+def _shorten(message: str) -> str:
+    # pyshacl spells out whole sh:in lists (all ISO 3166 codes) in its default messages.
+    if len(message) <= _MAX_MESSAGE:
+        return message
+    return message[: _MAX_MESSAGE - 1].rstrip() + "…"
+
+
 def _message(report: rdflib.Graph, result: Any) -> str:
     messages = [m for m in report.objects(result, SH.resultMessage) if isinstance(m, Literal)]
     if not messages:
         return "the value does not satisfy the shape"
     # Prefer English or language-less messages; sort for a stable pick.
     preferred = [m for m in messages if m.language in (None, "en")] or messages
-    return sorted(str(m) for m in preferred)[0]
+    return _shorten(sorted(str(m) for m in preferred)[0])
 
 
 def violations_from_report(report: rdflib.Graph, shapes: rdflib.Graph) -> list[Any]:
@@ -72,7 +83,7 @@ def violations_from_report(report: rdflib.Graph, shapes: rdflib.Graph) -> list[A
                 value=None if value is None else render_node(value),
             )
         )
-    return sorted(found)
+    return sorted(found, key=lambda v: tuple(part or "" for part in astuple(v)))
 
 
 def _path_graph(path: Any, report: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:

@@ -10,6 +10,7 @@ whose focus-node set is non-empty. Shapes referenced through ``sh:node``/``sh:pr
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from rdflib import RDF, RDFS
 from rdflib.namespace import SH
 
 from hinterland.errors import ConfigurationError
+from hinterland.shacl.data import to_rdflib
 
 ShapesName = Literal["gaia-x-22.10", "gaia-x-25.11", "hinterland"]
 SHAPES_NAMES: tuple[str, ...] = get_args(ShapesName)
@@ -50,8 +52,12 @@ def load_shapes_graph(name: str) -> rdflib.Graph:
     graph = rdflib.Graph()
     folder = resources.files("hinterland.shapes")
     for file_name, rdf_format in SHAPES_FILES[name]:
-        # The JSON-LD shapes carry an inline @context: parsing never fetches anything.
-        graph.parse(data=folder.joinpath(file_name).read_text("utf-8"), format=rdf_format)
+        text = folder.joinpath(file_name).read_text("utf-8")
+        if rdf_format == "json-ld":
+            # Same JSON-LD-to-RDF path as the data; the inline @context fetches nothing.
+            graph += to_rdflib(json.loads(text))
+        else:
+            graph.parse(data=text, format=rdf_format)
     return graph
 
 
@@ -134,11 +140,20 @@ def _class_closure(data: rdflib.Graph) -> set[Any]:
     return seen
 
 
+_compile_locks = {name: threading.Lock() for name in SHAPES_FILES}
+
+
 @cache
-def compiled_shapes(name: str) -> CompiledShapes:
-    """The process-wide compiled shapes set `name` (parsed on first use)."""
-    _check_name(name)
+def _compile(name: str) -> CompiledShapes:
     return CompiledShapes(name, load_shapes_graph(name))
+
+
+def compiled_shapes(name: str) -> CompiledShapes:
+    """The process-wide compiled shapes set `name` (parsed on first use, once even when
+    several threads ask at the same time)."""
+    _check_name(name)
+    with _compile_locks[name]:
+        return _compile(name)
 
 
 def preload(names: Iterable[str] = SHAPES_NAMES) -> None:

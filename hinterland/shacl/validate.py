@@ -6,10 +6,12 @@ from typing import Any
 
 import pyshacl
 import rdflib
+from pyshacl.errors import ReportableRuntimeError
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.pytypes import SHACLExecutor
 from pyshacl.validator import Validator
 
+from hinterland.errors import InputError
 from hinterland.jsonld.loader import DocumentLoader
 from hinterland.shacl.data import data_graph
 from hinterland.shacl.model import ShaclResult
@@ -48,10 +50,13 @@ def validate_compiled(compiled: CompiledShapes, data: rdflib.Graph) -> ShaclResu
     conforms = True
     with compiled.lock:
         selected = compiled.select(data)
-        for shape in selected:
-            shape_conforms, shape_reports = shape.validate(executor, target)
-            conforms = conforms and shape_conforms
-            reports.extend(shape_reports)
+        try:
+            for shape in selected:
+                shape_conforms, shape_reports = shape.validate(executor, target)
+                conforms = conforms and shape_conforms
+                reports.extend(shape_reports)
+        except (ReportableRuntimeError, RecursionError) as error:
+            raise InputError(f"SHACL validation could not complete: {error}") from error
         report, _text = Validator.create_validation_report(
             compiled.shapes_graph, conforms, reports
         )
