@@ -62,6 +62,12 @@ def _hash_data(
     document: dict[str, Any], proof: dict[str, Any], cache: CanonicalCache
 ) -> bytes:
     suite = proof.get("cryptosuite")
+    if "@context" in proof:
+        # the spec lets a proof carry the document's contexts, never different ones
+        doc_ctx = _context_list(document.get("@context", []))
+        proof_ctx = _context_list(proof["@context"])
+        if doc_ctx[: len(proof_ctx)] != proof_ctx:
+            raise InputError("the proof's @context is not a prefix of the document's")
     config = proof_config(document, proof)
     unsecured = _unsecured_for(document, proof)
     if suite == RDFC_SUITE:
@@ -73,11 +79,6 @@ def _hash_data(
         # every proof of a set covers the same unsecured document: hash it once
         return config_hash + cache.unsecured_sha256(document, unsecured)
     if suite == JCS_SUITE:
-        if "@context" in proof:
-            doc_ctx = _context_list(document.get("@context", []))
-            proof_ctx = _context_list(proof["@context"])
-            if doc_ctx[: len(proof_ctx)] != proof_ctx:
-                raise InputError("the proof's @context is not a prefix of the document's")
         return hashlib.sha256(jcs(config)).digest() + hashlib.sha256(jcs(unsecured)).digest()
     raise InputError(f"unsupported cryptosuite {suite!r}")
 
