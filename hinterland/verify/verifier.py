@@ -138,7 +138,7 @@ class _Verification:
                 "the document is typed neither VerifiableCredential nor VerifiablePresentation",
             )
         else:
-            report.add("parse", PASSED, f"a {kinds[0] if len(kinds) == 1 else kinds} document")
+            report.add("parse", PASSED, f"JSON object of type {', '.join(kinds)}")
         report.add("limits", PASSED, "within the size and depth limits")
         return parsed
 
@@ -225,8 +225,7 @@ class _Verification:
             if not isinstance(proof, dict):
                 self.report.add("proof", FAILED, f"{where}a proof is not a JSON object")
                 continue
-            vm_id = proof.get("verificationMethod")
-            vm_id = _id_of(vm_id)
+            vm_id = _id_of(proof.get("verificationMethod"))
             suite = suite_name(proof)
             if vm_id is None:
                 self.report.add(
