@@ -15,7 +15,7 @@ from hinterland.errors import InputError
 from hinterland.jsonld.loader import DocumentLoader
 from hinterland.shacl.data import data_graph
 from hinterland.shacl.model import ShaclResult
-from hinterland.shacl.report import render_node, violations_from_report
+from hinterland.shacl.report import locate_blank_nodes, render_node, violations_from_report
 from hinterland.shacl.shapes import CompiledShapes, ShapesName, compiled_shapes, load_shapes_graph
 
 
@@ -63,7 +63,7 @@ def validate_compiled(compiled: CompiledShapes, data: rdflib.Graph) -> ShaclResu
     return ShaclResult(
         shapes=compiled.name,
         conforms=conforms,
-        violations=violations_from_report(report, compiled.graph),
+        violations=locate_blank_nodes(violations_from_report(report, compiled.graph), data),
         applied_shapes=sorted(render_node(shape.node) for shape in selected),
     )
 
@@ -80,7 +80,7 @@ def naive_validate_graph(
     return ShaclResult(
         shapes=shapes,
         conforms=bool(conforms),
-        violations=violations_from_report(report, graph),
+        violations=locate_blank_nodes(violations_from_report(report, graph), data),
     )
 
 
