@@ -57,13 +57,18 @@ def validate_compiled(compiled: CompiledShapes, data: rdflib.Graph) -> ShaclResu
                 reports.extend(shape_reports)
         except (ReportableRuntimeError, RecursionError) as error:
             raise InputError(f"SHACL validation could not complete: {error}") from error
-        report, _text = Validator.create_validation_report(
-            compiled.shapes_graph, conforms, reports
-        )
+        violations = []
+        # Building a report graph binds every namespace of the shapes graph: skip it when
+        # there is nothing to report (the usual case).
+        if reports:
+            report, _text = Validator.create_validation_report(
+                compiled.shapes_graph, conforms, reports
+            )
+            violations = locate_blank_nodes(violations_from_report(report, compiled.graph), data)
     return ShaclResult(
         shapes=compiled.name,
         conforms=conforms,
-        violations=locate_blank_nodes(violations_from_report(report, compiled.graph), data),
+        violations=violations,
         applied_shapes=sorted(render_node(shape.node) for shape in selected),
     )
 
