@@ -106,5 +106,7 @@ def validate_shapes(
     notes: list[str] = []
     graph = data_graph(document, loader, notes)
     result = validate_graph(graph, shapes)
+    if not result.applied_shapes:
+        notes.append(f"no {shapes} shape targets these claims, so conformance says nothing")
     result.notes = notes
     return result
