@@ -367,6 +367,8 @@ class _Verification:
         except HinterlandError as exc:
             self.report.add("shacl", FAILED, f"{shapes} shapes could not be checked: {exc}")
             return
+        for note in result.notes:  # e.g. no shape targets the claims: a vacuous "conforms"
+            self.report.add("shacl", WARNING, f"{shapes}: {note}")
         if result.conforms and not result.violations:
             self.report.add("shacl", PASSED, f"conforms to the {shapes} shapes")
             return

@@ -335,3 +335,11 @@ async def test_every_gaia_x_fixture_is_reported_without_passing_or_crashing(name
         assert check.status is FAILED
         assert ("could not be resolved" in check.reason or "has no proof" in check.reason
                 or "no proof" in check.reason), check.reason
+
+
+async def test_shacl_notes_a_vacuous_conformance() -> None:
+    _key, signed = _self_signed()
+    report = await _verify(signed, shapes="gaia-x-22.10", now=datetime(2026, 6, 1, tzinfo=UTC))
+    statuses = _statuses(report, "shacl")
+    assert CheckStatus.WARNING in statuses
+    assert any("no gaia-x-22.10 shape targets" in c.reason for c in report.by_name("shacl"))
