@@ -229,6 +229,12 @@ def verify(
     offline: Annotated[
         bool, typer.Option("--offline", help="never fetch did:web documents")
     ] = False,
+    challenge: Annotated[
+        str | None, typer.Option("--challenge", help="challenge a VP proof must carry")
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option("--domain", help="domain a VP proof must carry")
+    ] = None,
 ) -> None:
     """Verify signed credentials or presentations and print a report per INPUT."""
     from hinterland.did import DidResolver
@@ -252,6 +258,8 @@ def verify(
         now=now_at,
         trusted_issuers=frozenset(trusted_issuers) if trusted_issuers else None,
         proof_only=proof_only,
+        challenge=challenge,
+        domain=domain,
     )
     documents: list[tuple[Path, bytes]] = []
     for path in inputs:

@@ -20,6 +20,8 @@ class VerifyOptions:
     proof_only: bool = False
     expected_purpose: str = "assertionMethod"
     presentation_purpose: str = "authentication"
+    challenge: str | None = None  # a presentation's proof must carry this challenge
+    domain: str | None = None  # ... and this domain (replay protection for VPs)
 
 
 class CheckStatus(StrEnum):

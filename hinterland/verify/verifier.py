@@ -248,10 +248,25 @@ class _Verification:
                 valid, reason = False, f"unusable key in {vm_id}: {exc}"
             except HinterlandError as exc:
                 valid, reason = False, f"{suite} proof cannot be checked: {exc}"
+            if valid and label == "presentation":
+                problem = self._replay_problem(proof)
+                if problem:
+                    valid, reason = False, problem
             self.report.add("proof", PASSED if valid else FAILED, where + reason, subject=vm_id)
             if valid:
                 good.append(proof)
         return good
+
+    def _replay_problem(self, proof: dict[str, Any]) -> str | None:
+        """Why a presentation proof does not answer this verifier's challenge/domain."""
+        expected, got = self.options.challenge, proof.get("challenge")
+        if expected is not None and got != expected:
+            return f"the proof's challenge {got!r} is not the expected {expected!r}"
+        domain, proof_domain = self.options.domain, proof.get("domain")
+        domains = proof_domain if isinstance(proof_domain, list) else [proof_domain]
+        if domain is not None and domain not in domains:
+            return f"the proof's domain {proof_domain!r} does not include {domain!r}"
+        return None
 
     async def key_binding(
         self,

@@ -129,3 +129,14 @@ async def test_sign_and_verify_round_trip_for_each_vector_key(key_file: Path) ->
     report = await _verify(signed)
     assert report.valid, report.failures()
     assert key.jws_algorithm in report.by_name("proof")[0].reason
+
+
+async def test_presentation_challenge_is_checked_when_expected() -> None:
+    document = _load(JWS / "transmute" / "presentation-0--key-0-ed25519.vp.json")
+    assert document["proof"]["challenge"] == "123"
+    assert (await _verify(document, challenge="123")).valid
+    report = await _verify(document, challenge="456")
+    [proof] = report.failures()
+    assert proof.name == "proof" and "challenge '123' is not the expected '456'" in proof.reason
+    report = await _verify(document, domain="verifier.example")
+    assert "domain" in report.failures()[0].reason
