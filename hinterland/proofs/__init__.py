@@ -111,9 +111,7 @@ def rdf_proof_config(document: dict[str, Any], proof: Any) -> dict[str, Any] | N
     document (eddsa-rdfc-2022 outside a chain, JsonWebSignature2020), else None."""
     if not isinstance(proof, dict) or "previousProof" in proof:
         return None
-    if proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == (
-        dataintegrity.RDFC_SUITE
-    ):
+    if dataintegrity.suite_of(proof) in (dataintegrity.RDFC_SUITE, dataintegrity.ED25519_2020):
         return dataintegrity.proof_config(document, proof)
     if proof.get("type") == jws2020.SUITE:
         return jws2020.proof_options(document, proof)
@@ -129,7 +127,7 @@ def verify_proof(
     canonicalized (the caller reports them as the proof's failure).
     """
     kind = proof.get("type")
-    if kind == "DataIntegrityProof":
+    if kind in ("DataIntegrityProof", dataintegrity.ED25519_2020):
         return dataintegrity.verify_data_integrity(document, proof, key, cache)
     if kind == "JsonWebSignature2020":
         return jws2020.verify_jws2020(document, proof, key, cache)
