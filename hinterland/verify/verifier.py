@@ -435,6 +435,7 @@ async def verify_document(
         report.add("parse", WARNING, "the presentation holds no embedded credentials")
     first_issuer = next((_id_of(c.node.get("issuer")) for c in credentials), None)
     report.issuer = first_issuer
+    report.holder = _id_of(parsed.get("holder")) if is_vp else None
     try:
         await _run_checks(run, parsed, is_vp, credentials)
     except (InputError, JsonLdError, DidResolutionError, KeyMaterialError) as exc:
