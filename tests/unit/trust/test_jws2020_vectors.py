@@ -110,6 +110,7 @@ async def test_presentation_checks_each_credential_and_its_own_proof() -> None:
     path = JWS / "transmute" / "presentation-1--key-2-secp256r1.vp.json"
     document = _load(path)
     report = await _verify(document)
+    assert report.holder == "did:example:123"
     subjects = [c.reason.split(":")[0] for c in report.by_name("proof")]
     assert subjects[0].startswith("credential[0]") and subjects[-1] == "presentation"
     # tamper with the embedded credential only: its proof and the VP proof both fail
