@@ -1,7 +1,8 @@
 """Proofs on JSON-LD documents: Data Integrity (eddsa-rdfc-2022, eddsa-jcs-2022) and
 JsonWebSignature2020 (standard and Gaia-X 22.10 forms).
 
-Public API: `sign_document`, `verify_proof`, `CanonicalCache`, `ProofResult`, `proofs_of`.
+Public API: `sign_document`, `verify_proof`, `rdf_proof_config`, `CanonicalCache`,
+`proofs_of`, `without_proof`, `suite_name`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from hinterland.errors import DroppedTermError, InputError
 from hinterland.jsonld import DocumentLoader, find_dropped_terms
 from hinterland.keys import PrivateKey, PublicKey
 from hinterland.proofs import dataintegrity, jws2020
-from hinterland.proofs.common import CanonicalCache, ProofResult, proofs_of, without_proof
+from hinterland.proofs.common import CanonicalCache, proofs_of, without_proof
 
 Suite = Literal["eddsa-rdfc-2022", "JsonWebSignature2020"]
 SIGNING_SUITES: tuple[str, ...] = ("eddsa-rdfc-2022", "JsonWebSignature2020")
@@ -137,7 +138,6 @@ def verify_proof(
 __all__ = [
     "SIGNING_SUITES",
     "CanonicalCache",
-    "ProofResult",
     "Suite",
     "proofs_of",
     "rdf_proof_config",
