@@ -129,6 +129,26 @@ def keys_generate(
     out.print(Text(f"did:key: {did_key_from_public_key(public)}"))
 
 
+@keys_app.command("show")
+def keys_show(
+    key_file: Annotated[Path, typer.Argument(metavar="FILE", help="a key file")],
+) -> None:
+    """Print a key's public forms (JWK, Multikey, did:key); never the private part."""
+    from hinterland.did import did_key_from_public_key
+
+    try:
+        public = _load_public_key(key_file)
+        multibase = public.to_multibase()
+    except HinterlandError as exc:
+        _fail(str(exc))
+    out.out(json.dumps({
+        "type": public.type,
+        "publicKeyJwk": public.to_jwk(),
+        "publicKeyMultibase": multibase,
+        "did:key": did_key_from_public_key(public),
+    }, indent=2))
+
+
 @did_app.command("web")
 def did_web(
     domain: Annotated[str, typer.Option("--domain", help="HOST[:PORT][/path]")],
