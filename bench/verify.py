@@ -90,11 +90,17 @@ def triples(document: dict[str, Any]) -> int:
     return len(canonicalize(unsecured).splitlines())
 
 
+_STOCK_CONTEXTS: dict[str, Any] = {}
+
+
 def stock_loader(url: str, options: Any = None) -> dict[str, Any]:
-    """A plain pyld loader over the same bundled files, without any caching."""
-    name = BUNDLED_CONTEXTS[url.rstrip("/") if url.rstrip("/") in BUNDLED_CONTEXTS else url]
-    text = (ROOT / "hinterland" / "jsonld" / "contexts" / name).read_text("utf-8")
-    return {"contextUrl": None, "documentUrl": url, "document": json.loads(text)}
+    """A plain pyld loader over the same bundled files, parsed once and kept in a dict
+    (the kindest baseline: no file reads; pyld's context cache is still cleared)."""
+    key = url.rstrip("/") if url.rstrip("/") in BUNDLED_CONTEXTS else url
+    if key not in _STOCK_CONTEXTS:
+        path = ROOT / "hinterland" / "jsonld" / "contexts" / BUNDLED_CONTEXTS[key]
+        _STOCK_CONTEXTS[key] = json.loads(path.read_text("utf-8"))
+    return {"contextUrl": None, "documentUrl": url, "document": _STOCK_CONTEXTS[key]}
 
 
 def stock_verify(document: dict[str, Any], key: PublicKey) -> bool:
