@@ -111,6 +111,7 @@ class _Verification:
         self.cache = CanonicalCache(loader)
         self.report = VerificationReport()
         self._methods: dict[str, dict[str, Any] | DidResolutionError] = {}
+        self._dids: set[str] = set()
 
     # -- parse -------------------------------------------------------------------------
     def parse(self, document: dict[str, Any] | bytes | str) -> dict[str, Any] | None:
@@ -204,7 +205,13 @@ class _Verification:
             raise cached
         if cached is not None:
             return cached
+        self._dids.add(_did_of(vm_id))
         try:
+            if len(self._dids) > self.options.max_dids:
+                raise DidResolutionError(
+                    f"the document names more than {self.options.max_dids} distinct DIDs; "
+                    "not resolving more"
+                )
             method = await self.resolver.resolve_verification_method(vm_id)
         except DidResolutionError as exc:
             self._methods[vm_id] = exc
