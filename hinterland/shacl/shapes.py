@@ -22,7 +22,7 @@ from typing import Any, Literal, get_args
 
 import rdflib
 from pyshacl.shapes_graph import ShapesGraph
-from rdflib import RDF, RDFS
+from rdflib import RDF, RDFS, BNode
 from rdflib.namespace import SH
 
 from hinterland.errors import ConfigurationError
@@ -202,7 +202,14 @@ def _parse_file(file_name: str) -> rdflib.Graph:
     text = resources.files("hinterland.shapes").joinpath(file_name).read_text("utf-8")
     if _FILE_FORMATS[file_name] == "json-ld":
         # Same JSON-LD-to-RDF path as the data; the inline @context fetches nothing.
-        graph += to_rdflib(json.loads(text))
+        # pyld numbers blank nodes b0, b1...: rename them so files can share a graph.
+        fresh: dict[Any, BNode] = {}
+
+        def rename(term: Any) -> Any:
+            return fresh.setdefault(term, BNode()) if isinstance(term, BNode) else term
+
+        for s, p, o in to_rdflib(json.loads(text)):
+            graph.add((rename(s), p, rename(o)))
     else:
         graph.parse(data=text, format=_FILE_FORMATS[file_name])
     return graph
