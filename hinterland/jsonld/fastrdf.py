@@ -16,6 +16,7 @@ full pyld path. Tests compare both paths on every document they canonicalize.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from frozendict import frozendict
@@ -33,8 +34,16 @@ XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 XSD_DOUBLE_OR_JSON = (XSD_DOUBLE, "@json")
 
 _get = jsonld.JsonLdProcessor.get_context_value
-_is_absolute_iri = jsonld._is_absolute_iri
 _is_keyword = jsonld._is_keyword
+_KEYWORDS = frozenset(jsonld.KEYWORDS)
+
+
+@lru_cache(maxsize=8192)
+def _is_absolute_iri(value: str) -> bool:
+    return bool(jsonld._is_absolute_iri(value))
+
+
+_DROP, _KEYWORD, _PROPERTY = 0, 1, 2
 
 
 def _flatten(value: Any) -> list[Any]:
@@ -61,6 +70,10 @@ class DirectConverter:
         self.dropped: dict[str, None] = {}
         self._fresh = 0
         self.graph = ""  # the graph quads go to: "" default, else a blank node
+        # key classifications and property plans depend only on the (frozen, cached)
+        # active context and the key: shared across documents through the loader's cache
+        self._shared = processor.walk_plans
+        self._local: dict[tuple[str, int, str], Any] = {}  # this document's lookups, no lock
 
     def convert(self, document: Any) -> list[Quad]:
         if not isinstance(document, dict):
@@ -124,11 +137,11 @@ class DirectConverter:
         for key, value in sorted(element.items()):
             if key == "@context":
                 continue
-            expanded = p._expand_iri(active_ctx, key, vocab=True)
-            if expanded is None or not (_is_absolute_iri(expanded) or _is_keyword(expanded)):
+            kind, expanded = self._key(active_ctx, key)
+            if kind == _DROP:
                 self.dropped[".".join((*path, key))] = None
                 continue
-            if _is_keyword(expanded):
+            if kind == _KEYWORD:
                 if expanded in seen_keywords:
                     raise Unsupported("colliding keywords")
                 seen_keywords.add(expanded)
@@ -153,11 +166,6 @@ class DirectConverter:
                 else:
                     raise Unsupported(f"keyword {expanded}")
                 continue
-            mapping = active_ctx["mappings"].get(key)
-            if mapping is not None and mapping.get("reverse"):
-                raise Unsupported("reverse property")
-            if expanded.startswith("_:"):
-                raise Unsupported("blank node property")
             properties.append((key, expanded, value))
 
         if subject is None:
@@ -180,8 +188,40 @@ class DirectConverter:
                     self.quads.append((subject, predicate, obj, self.graph))
         return subject or None
 
-    def _property(self, active_ctx: Any, key: str, value: Any, path: tuple[str, ...]) -> list[str]:
-        """The object terms of one property (values pyld would drop are left out)."""
+    def _key(self, active_ctx: Any, key: str) -> tuple[int, Any]:
+        """(kind, expanded IRI or keyword) of a node's key; memoized."""
+        memo_key = ("key", id(active_ctx), key)
+        hit = self._local.get(memo_key) or self._shared.get(memo_key)
+        if hit is not None and hit[0] is active_ctx:
+            self._local[memo_key] = hit
+            info: tuple[int, Any] = hit[1]
+            return info
+        expanded = self.p._expand_iri(active_ctx, key, vocab=True)
+        if expanded is None or type(expanded) is not str:
+            info = (_DROP, expanded)
+        elif expanded in _KEYWORDS:
+            info = (_KEYWORD, expanded)
+        elif _is_absolute_iri(expanded):
+            mapping = active_ctx["mappings"].get(key)
+            if mapping is not None and mapping.get("reverse"):
+                raise Unsupported("reverse property")
+            if expanded.startswith("_:"):
+                raise Unsupported("blank node property")
+            info = (_PROPERTY, expanded)
+        else:
+            info = (_DROP, expanded)
+        self._shared[memo_key] = self._local[memo_key] = (active_ctx, info)
+        return info
+
+    def _plan(self, active_ctx: Any, key: str) -> tuple[Any, bool, Any, Any, Any]:
+        """How values of `key` expand under `active_ctx`: (term context, graph container,
+        type coercion, default language, default direction). Memoized."""
+        memo_key = ("plan", id(active_ctx), key)
+        hit = self._local.get(memo_key) or self._shared.get(memo_key)
+        if hit is not None and hit[0] is active_ctx:
+            self._local[memo_key] = hit
+            plan: tuple[Any, bool, Any, Any, Any] = hit[1]
+            return plan
         p = self.p
         term_ctx = active_ctx
         scoped = _get(active_ctx, key, "@context")
@@ -189,63 +229,100 @@ class DirectConverter:
             term_ctx = p._process_context(
                 active_ctx, scoped, self.options, propagate=True, override_protected=True
             )
+        if not isinstance(term_ctx, frozendict):
+            raise Unsupported("unfrozen context")
         mapping = term_ctx["mappings"].get(key)
         if mapping is not None and mapping.get("reverse"):
             raise Unsupported("reverse property")
+        if _is_keyword(p._expand_iri(term_ctx, key, vocab=True)):
+            raise Unsupported("key is a keyword in its own scoped context")
         container = [
             entry
             for entry in jsonld.JsonLdProcessor.arrayify(_get(active_ctx, key, "@container"))
             if entry not in ("@set", None)
         ]
+        if container not in ([], ["@graph"]):
+            raise Unsupported("container")
         if _get(active_ctx, key, "@type") == "@json":
             raise Unsupported("@json property")
+        plan = (
+            term_ctx,
+            bool(container),
+            _get(term_ctx, key, "@type"),
+            _get(term_ctx, key, "@language"),
+            _get(term_ctx, key, "@direction"),
+        )
+        self._shared[memo_key] = self._local[memo_key] = (active_ctx, plan)
+        return plan
+
+    def _property(self, active_ctx: Any, key: str, value: Any, path: tuple[str, ...]) -> list[str]:
+        """The object terms of one property (values pyld would drop are left out)."""
+        plan = self._plan(active_ctx, key)
         objects: list[str] = []
-        if not container:
-            self._values(term_ctx, key, value, path, objects)
-        elif container == ["@graph"]:
-            # each value becomes a node in a graph of its own, named by a blank node
-            for item in _flatten(value):
-                if not isinstance(item, dict):
-                    raise Unsupported("graph container value")
-                graph = self._blank()
-                outer, self.graph = self.graph, graph
-                try:
-                    if item:
-                        self._node(term_ctx, key, item, path)
-                finally:
-                    self.graph = outer
-                objects.append(graph)
-        else:
-            raise Unsupported("container")
+        if not plan[1]:
+            self._values(plan, key, value, path, objects)
+            return objects
+        # a graph container: each value becomes a node in a graph of its own
+        for item in _flatten(value):
+            if not isinstance(item, dict):
+                raise Unsupported("graph container value")
+            graph = self._blank()
+            outer, self.graph = self.graph, graph
+            try:
+                if item:
+                    self._node(plan[0], key, item, path)
+            finally:
+                self.graph = outer
+            objects.append(graph)
         return objects
 
     def _values(
-        self, active_ctx: Any, key: str, value: Any, path: tuple[str, ...], out: list[str]
+        self,
+        plan: tuple[Any, bool, Any, Any, Any],
+        key: str,
+        value: Any,
+        path: tuple[str, ...],
+        out: list[str],
     ) -> None:
         if value is None:
             return
         if isinstance(value, list):
             for item in value:
-                self._values(active_ctx, key, item, path, out)
+                self._values(plan, key, item, path, out)
             return
         if isinstance(value, dict):
             if not value:
                 out.append(self._blank())
                 return
-            term = self._node(active_ctx, key, value, path)
+            term = self._node(plan[0], key, value, path)
             if term is not None:
                 out.append(term)
             return
-        expanded = self.p._expand_value(active_ctx, key, value, self.options)
-        if expanded is None:
-            return
-        if "@id" in expanded:
-            iri = expanded["@id"]
-            term = self._node_term(iri) if isinstance(iri, str) else None
-            if term is not None:
-                out.append(term)
-            return
-        out.append(self._literal(expanded))
+        term = self._scalar(plan, value)
+        if term is not None:
+            out.append(term)
+
+    def _scalar(self, plan: tuple[Any, bool, Any, Any, Any], value: Any) -> str | None:
+        """A scalar property value, as pyld's _expand_value and _object_to_rdf treat it."""
+        term_ctx, _, coercion, language, direction = plan
+        if type(value) is str:
+            if coercion == "@id" or coercion == "@vocab":
+                iri = self.p._expand_iri(
+                    term_ctx, value, vocab=coercion == "@vocab", base=self.base
+                )
+                if not isinstance(iri, str):
+                    raise Unsupported("node reference expansion")
+                return self._node_term(iri)
+            if coercion is None or coercion == "@none":
+                if direction is not None:
+                    raise Unsupported("@direction")
+                if language is not None:
+                    return literal_term(value, None, language)
+                return literal_term(value)
+        item: dict[str, Any] = {"@value": value}
+        if coercion is not None and coercion not in ("@id", "@vocab", "@none"):
+            item["@type"] = coercion
+        return self._literal(item)
 
     def _literal(self, item: dict[str, Any]) -> str:
         if "@direction" in item:

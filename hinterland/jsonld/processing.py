@@ -49,14 +49,16 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     other non-propagating contexts are applied to a fresh clone with a random id, so they
     are processed again for every document (most of the time of expanding a credential).
     Processing a context is a pure function of the (immutable, frozen) active context,
-    the local context, the flags and the base IRI, so results are memoized on those; the
-    local context is held by identity (kept alive by the entry, so ids cannot be reused).
-    Documents with their own inline contexts simply miss this cache.
+    the local context, the flags and the base IRI, so results are memoized on those; URL
+    contexts by value, object contexts by identity (kept alive by the entry, so ids
+    cannot be reused). Documents with their own inline contexts simply miss this cache;
+    it is a bounded LRU, so they cannot grow it without limit.
     """
 
     def __init__(self, loader: DocumentLoader, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._memo = loader.processed_contexts
+        self.walk_plans = loader.walk_plans
         self._iris: dict[tuple[int, str, Any, bool], tuple[Any, Any]] = {}
 
     def _expand_iri(
@@ -69,16 +71,18 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         defined: Any = None,
     ) -> Any:
         # Expanding a key or value against a frozen (immutable) active context is a pure
-        # function; a document repeats the same keys many times. Per operation only.
+        # function; documents repeat the same keys, within and across documents. A dict
+        # for this operation in front of the loader's bounded shared cache.
         if local_ctx is not None or defined is not None or type(value) is not str:
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
         key = (id(active_ctx), value, base, vocab)
-        hit = self._iris.get(key)
+        hit = self._iris.get(key) or self.walk_plans.get(key)
         if hit is not None and hit[0] is active_ctx:
+            self._iris[key] = hit
             return hit[1]
         result = super()._expand_iri(active_ctx, value, base, vocab)
         if isinstance(active_ctx, frozendict):
-            self._iris[key] = (active_ctx, result)
+            self._iris[key] = self.walk_plans[key] = (active_ctx, result)
         return result
 
     def _process_context(
@@ -101,24 +105,36 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
                 validate_scoped,
                 cycles,
             )
+        # URL contexts (the usual top-level `@context`) by value: the document's list is a
+        # new object every time; object contexts by identity (term-scoped ones live in
+        # the cached active contexts, so the same object comes back).
+        if isinstance(local_ctx, str):
+            identity: Any = local_ctx
+        elif isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
+            identity = tuple(local_ctx)
+        else:
+            identity = id(local_ctx)
         key = (
             active_ctx.get("_uuid"),
-            id(local_ctx),
+            identity,
             override_protected,
             propagate,
             validate_scoped,
             options.get("base"),
             options.get("processingMode"),
         )
-        cache_key = repr(key)
-        hit = self._memo.get(cache_key)
-        if hit is not None and hit[0] is local_ctx and hit[1] is active_ctx:
+        hit = self._memo.get(key)
+        if (
+            hit is not None
+            and (hit[0] is local_ctx or type(identity) is not int)
+            and hit[1] is active_ctx
+        ):
             return hit[2]
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
         )
         if isinstance(result, frozendict):
-            self._memo[cache_key] = (local_ctx, active_ctx, result)
+            self._memo[key] = (local_ctx, active_ctx, result)
         return result
 
 

@@ -214,13 +214,16 @@ class _Canonicalizer:
         self.deadline = time.monotonic() + seconds
         self.seconds = seconds
         self.bnode_quads: dict[str, list[Quad]] = {}
+        # terms are canonical N-Quads: only blank nodes start with "_" ('<' IRIs, '"' literals)
+        bnode_quads = self.bnode_quads
         for quad in quads:
-            for position in (0, 2, 3):
-                term = quad[position]
-                if term.startswith("_:"):
-                    entries = self.bnode_quads.setdefault(term, [])
-                    if not entries or entries[-1] is not quad:
-                        entries.append(quad)
+            s, _, o, g = quad
+            if s[0] == "_":
+                bnode_quads.setdefault(s, []).append(quad)
+            if o[0] == "_" and o != s:
+                bnode_quads.setdefault(o, []).append(quad)
+            if g and g[0] == "_" and g != s and g != o:
+                bnode_quads.setdefault(g, []).append(quad)
         if len(self.bnode_quads) > max_blank_nodes:
             raise LimitExceeded(
                 f"the dataset has {len(self.bnode_quads)} blank nodes, more than the limit of "
@@ -354,14 +357,14 @@ class _Canonicalizer:
                     self.canonical.issue(existing)
         return CanonicalDataset(self._serialize(), self._labels())
 
-    def _relabel(self, term: str) -> str:
-        return self.canonical.issued[term] if term.startswith("_:") else term
-
     def _serialize(self) -> str:
-        lines = []
-        relabel = self._relabel
-        for s, p, o, g in self.quads:
-            lines.append(serialize_quad((relabel(s), p, relabel(o), relabel(g))))
+        issued = self.canonical.issued  # keys are blank nodes only
+        lines = [
+            f"{issued.get(s, s)} {p} {issued.get(o, o)} {issued.get(g, g)} .\n"
+            if g
+            else f"{issued.get(s, s)} {p} {issued.get(o, o)} .\n"
+            for s, p, o, g in self.quads
+        ]
         lines.sort()
         return "".join(lines)
 
@@ -384,7 +387,7 @@ def canonicalize_quads(
     if hash_algorithm not in _HASHES:
         raise InputError(f"unsupported RDFC-1.0 hash algorithm {hash_algorithm!r}")
     canonicalizer = _Canonicalizer(
-        list(quads),
+        list(dict.fromkeys(quads)),  # a dataset is a set
         hash_name=hash_algorithm,
         max_blank_nodes=max_blank_nodes,
         seconds=seconds,
