@@ -133,7 +133,7 @@ class CompiledConstraint:
     """A constraint with its right operand typed and its operator compiled."""
 
     __slots__ = ("id", "key", "kind", "left_operand", "operator", "predicate", "right",
-                 "right_values", "scopes", "spec", "unit")
+                 "right_types", "right_values", "scopes", "spec", "unit")
 
     def __init__(self, constraint: Constraint, key: str, where: str) -> None:
         self.id = constraint.id
@@ -152,6 +152,10 @@ class CompiledConstraint:
             )
         label = f"{where}: constraint {constraint.id} ({short(constraint.left_operand)})"
         self.right: tuple[str, ...] = tuple(v.value for v in constraint.right_operand)
+        self.right_types: tuple[str | None, ...] = tuple(
+            "@id" if v.is_iri else v.datatype or constraint.data_type
+            for v in constraint.right_operand
+        )
         self.right_values = tuple(_typed(v, spec, label) for v in constraint.right_operand)
         within = None
         if spec.kind is Kind.SPATIAL:
