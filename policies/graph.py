@@ -134,7 +134,8 @@ def from_rdflib(rdf_graph: Any) -> Graph:
         return Term(node_id(obj), True)
 
     graph = Graph()
-    for s, p, o in rdf_graph:
+    # RDF has no order; sorting makes reports and rule order the same on every run
+    for s, p, o in sorted(rdf_graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
         if p in (first, rest):
             continue
         graph.add(node_id(s), str(p), convert(o))

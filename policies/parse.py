@@ -229,6 +229,9 @@ class _Builder:
             where = f"{label} of policy {self.uid}"
             if not term.is_node:
                 raise PolicyError(f"{where}: is a literal {term.value!r}, not a rule object")
+            if term.value not in self.g.nodes:
+                # an undescribed reference must not read as "anyone may do anything"
+                raise PolicyError(f"{where}: is not described in the document")
             rules.extend(self._rule(term.value, kind, where, defaults))
         return tuple(rules)
 
