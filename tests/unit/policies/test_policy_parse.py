@@ -79,7 +79,8 @@ def _canon(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(sorted((_canon(v) for v in value), key=repr))
     if hasattr(value, "__dataclass_fields__"):
-        return (type(value).__name__, *tuple(_canon(getattr(value, f)) for f in value.__dataclass_fields__))
+        fields = value.__dataclass_fields__
+        return (type(value).__name__, *(_canon(getattr(value, f)) for f in fields))
     return value
 
 
