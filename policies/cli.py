@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -165,8 +164,3 @@ def templates() -> None:
     for t in TEMPLATES.values():
         typer.echo(f"{t.name:14} {t.enforced_by:9} {t.ids_class}: {t.summary}")
 
-
-def main() -> None:  # pragma: no cover - convenience for `python -m policies.cli`
-    """Run the policy commands alone."""
-    app()
-    sys.exit(0)

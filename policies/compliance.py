@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hinterland.errors import InputError
@@ -116,8 +116,6 @@ def _literal(value: Any) -> Any:
         return rdflib.Literal(value)
     if isinstance(value, int):
         return rdflib.Literal(value, datatype=rdflib.URIRef(XSD + "integer"))
-    from datetime import timedelta
-
     if isinstance(value, timedelta):
         return rdflib.Literal(format_duration(value), datatype=rdflib.URIRef(XSD + "duration"))
     if isinstance(value, frozenset):

@@ -135,8 +135,7 @@ def duty_text(duty: DutyResult) -> str:
 
 
 def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [x for x in items if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
+    return list(dict.fromkeys(items))
 
 
 def explain(report: EvaluationReport) -> str:

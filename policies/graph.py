@@ -63,13 +63,6 @@ class Graph:
         wanted = set(types)
         return [s for s in self.nodes if self.types(s) & wanted]
 
-    def subjects_with(self, predicate: str, obj: str) -> list[str]:
-        """Subjects of triples (?, predicate, obj)."""
-        return [
-            s for s, edges in self.nodes.items()
-            if any(t.value == obj for t in edges.get(predicate, ()))
-        ]
-
 
 def _fix_iri(value: str) -> str:
     if value.startswith(RELATIVE_BASE):
