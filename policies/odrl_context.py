@@ -1,7 +1,7 @@
 """A stand-in for the W3C ODRL JSON-LD context (`http://www.w3.org/ns/odrl.jsonld`).
 
-The kernel's offline loader serves bundled contexts only. When it does not (yet) bundle
-the W3C ODRL context, `policy_loader()` answers for it with this mapping, written by us
+The kernel's offline loader serves bundled contexts only. When it does not bundle the
+W3C ODRL context (under either URL), `policy_loader()` answers for it with this mapping, written by us
 from the ODRL 2.2 vocabulary: the same term names with the same IRIs and coercions
 (`@id` for links, `@vocab` for actions, operands and operators, `@list` for
 `andSequence`). Any other URL goes to the kernel loader unchanged.
@@ -92,9 +92,12 @@ class PolicyLoader:
         try:
             return default_loader()(url, options)
         except RemoteContextRefused:
-            if url.rstrip("/") in ODRL_CONTEXT_URLS:
-                return {"contextUrl": None, "documentUrl": url, "document": odrl_context()}
-            raise
+            if url.rstrip("/") not in ODRL_CONTEXT_URLS:
+                raise
+        try:  # policies often cite the http:// URL; the kernel may bundle the https:// one
+            return default_loader()(ODRL_CONTEXT_URLS[1], options)
+        except RemoteContextRefused:
+            return {"contextUrl": None, "documentUrl": url, "document": odrl_context()}
 
 
 @cache

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from hinterland.errors import LimitExceeded, PolicyError
-from policies.graph import RELATIVE_BASE, Graph, Term, from_flattened_jsonld, from_rdflib
+from policies.graph import (
+    RELATIVE_BASE,
+    UNDEFINED_VOCAB,
+    Graph,
+    Term,
+    from_flattened_jsonld,
+    from_rdflib,
+)
 from policies.model import (
     Action,
     Asset,
@@ -115,7 +122,8 @@ def _jsonld_graph(document: Any) -> Graph:
 
     try:
         flat = jsonld.flatten(
-            document, None, {"documentLoader": policy_loader(), "base": RELATIVE_BASE}
+            _catch_undefined_terms(document), None,
+            {"documentLoader": policy_loader(), "base": RELATIVE_BASE},
         )
     except Exception as exc:  # pyld wraps loader errors in its own JsonLdError
         cause: BaseException | None = exc
@@ -130,6 +138,16 @@ def _jsonld_graph(document: Any) -> Graph:
         raise PolicyError(f"policy is not valid JSON-LD: {reason.splitlines()[0]}") from None
     nodes = flat.get("@graph", []) if isinstance(flat, dict) else flat
     return from_flattened_jsonld(nodes)
+
+
+def _catch_undefined_terms(document: Any) -> Any:
+    """Append a sentinel @vocab after the document's own contexts (see `policies.graph`)."""
+    sentinel = {"@vocab": UNDEFINED_VOCAB}
+    if isinstance(document, Mapping):
+        own = document.get("@context")
+        contexts = [] if own is None else own if isinstance(own, list) else [own]
+        return {**document, "@context": [*contexts, sentinel]}
+    return {"@context": sentinel, "@graph": document}
 
 
 def policies_from_graph(graph: Graph, *, include_requests: bool = False) -> list[Policy]:

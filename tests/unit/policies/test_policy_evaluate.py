@@ -32,7 +32,8 @@ ME = Requester("did:web:partner")
 
 def policy(*permissions: dict[str, Any], prohibitions: tuple[dict[str, Any], ...] = (),
            **top: Any) -> Any:
-    doc: dict[str, Any] = {"@context": [W3C, {"hl": "https://w3id.org/hinterland/policy#"}],
+    doc: dict[str, Any] = {"@context": [W3C, {"hl": "https://w3id.org/hinterland/policy#",
+                                              "dct": "http://purl.org/dc/terms/"}],
                            "uid": "urn:p", "type": "Set", **top}
     if permissions:
         doc["permission"] = list(permissions)
@@ -224,7 +225,7 @@ def test_default_conflict_strategy_is_invalid() -> None:
 
 
 def test_replaced_policy_is_void() -> None:
-    p = policy({"action": "use"}, **{"isReplacedBy": "urn:p:v2"})
+    p = policy({"action": "use"}, **{"dct:isReplacedBy": {"@id": "urn:p:v2"}})
     report = decide(p)
     assert report.decision is Decision.NOT_APPLICABLE
     assert report.explain() == ("not applicable: policy urn:p is replaced by urn:p:v2 and no "

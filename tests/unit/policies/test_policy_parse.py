@@ -210,6 +210,21 @@ def test_syntax_errors_and_limits() -> None:
     assert [p.uid for p in parse_policies(two)] == ["urn:policy:1", "urn:policy:2"]
 
 
+def test_terms_json_ld_would_drop_silently_are_errors() -> None:
+    # a misspelt "constraint" must not leave an unconstrained permission behind
+    doc = _with_permission({"action": "print", "constrant": [
+        {"leftOperand": "count", "operator": "lteq", "rightOperand": 3}]})
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(doc)
+    assert str(caught.value) == (
+        "term 'constrant' is not defined by the document's @context, so JSON-LD would drop "
+        "it silently; define it or use a full IRI"
+    )
+    with pytest.raises(PolicyError, match="term 'dateTime' is not defined"):
+        parse_policy([{"@id": "urn:p", "@type": ["http://www.w3.org/ns/odrl/2/Set"],
+                       "dateTime": "2026"}])
+
+
 def test_compact_rule_with_two_actions_becomes_two_rules() -> None:
     policy = parse_policy(_with_permission({"action": ["print", "display"],
                                             "target": "urn:a"}))
