@@ -1,8 +1,8 @@
 """A stand-in for the W3C ODRL JSON-LD context (`http://www.w3.org/ns/odrl.jsonld`).
 
 The kernel's offline loader serves bundled contexts only. When it does not bundle the
-W3C ODRL context (under either URL), `policy_loader()` answers for it with this mapping, written by us
-from the ODRL 2.2 vocabulary: the same term names with the same IRIs and coercions
+W3C ODRL context (under either URL), `policy_loader()` answers for it with this mapping,
+written by us from the ODRL 2.2 vocabulary: the same term names with the same IRIs and coercions
 (`@id` for links, `@vocab` for actions, operands and operators, `@list` for
 `andSequence`). Any other URL goes to the kernel loader unchanged.
 """
