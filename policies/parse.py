@@ -141,13 +141,34 @@ def _jsonld_graph(document: Any) -> Graph:
 
 
 def _catch_undefined_terms(document: Any) -> Any:
-    """Append a sentinel @vocab after the document's own contexts (see `policies.graph`)."""
+    """Append a sentinel @vocab after the document's own contexts (see `policies.graph`).
+
+    A document whose top-level contexts set their own @vocab keeps it: there, undefined
+    terms are not dropped but expand under that vocabulary.
+    """
     sentinel = {"@vocab": UNDEFINED_VOCAB}
     if isinstance(document, Mapping):
         own = document.get("@context")
         contexts = [] if own is None else own if isinstance(own, list) else [own]
+        if any(_sets_vocab(c) for c in contexts):
+            return document
         return {**document, "@context": [*contexts, sentinel]}
     return {"@context": sentinel, "@graph": document}
+
+
+def _sets_vocab(context: Any) -> bool:
+    if isinstance(context, Mapping):
+        return "@vocab" in context
+    if isinstance(context, str):
+        from policies.odrl_context import policy_loader
+
+        try:
+            loaded = policy_loader()(context, None)["document"]
+        except Exception:  # refused or unknown: expansion reports it properly
+            return False
+        inner = loaded.get("@context") if isinstance(loaded, Mapping) else None
+        return isinstance(inner, Mapping) and "@vocab" in inner
+    return False
 
 
 def policies_from_graph(graph: Graph, *, include_requests: bool = False) -> list[Policy]:

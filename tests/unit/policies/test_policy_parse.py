@@ -220,6 +220,10 @@ def test_terms_json_ld_would_drop_silently_are_errors() -> None:
         "term 'constrant' is not defined by the document's @context, so JSON-LD would drop "
         "it silently; define it or use a full IRI"
     )
+    own_vocab = _with_permission({"action": "use"})
+    own_vocab["@context"] = [W3C, {"@vocab": "https://example.org/terms#"}]
+    own_vocab["note"] = "kept under the document's own vocabulary"
+    assert parse_policy(own_vocab).uid == "urn:p"
     with pytest.raises(PolicyError, match="term 'dateTime' is not defined"):
         parse_policy([{"@id": "urn:p", "@type": ["http://www.w3.org/ns/odrl/2/Set"],
                        "dateTime": "2026"}])
