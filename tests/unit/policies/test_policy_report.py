@@ -83,7 +83,7 @@ def test_bad_requests_are_named(data: object, message: str) -> None:
 
 
 def test_bad_states_of_the_world_are_named() -> None:
-    with pytest.raises(InputError, match="duties.urn:d: Input should be"):
+    with pytest.raises(InputError, match=r"duties\.urn:d: Input should be"):
         sotw_from_json({"now": "2026-11-21T09:00:00Z", "duties": {"urn:d": "maybe"}})
     with pytest.raises(InputError, match="has no 'now'"):
         sotw_from_json({})
