@@ -157,6 +157,30 @@ def new(
 
 
 @app.command()
+def check(
+    policy: Annotated[Path, typer.Option("--policy", help="ODRL policy: JSON-LD or Turtle")],
+) -> None:
+    """Parse and compile a policy; print a one-line summary (exit 0) or the problem (2)."""
+    from policies.evaluator import compile_policy
+    from policies.io import read_text
+    from policies.parse import parse_policy
+
+    try:
+        text = read_text(policy, "policy")
+        fmt = "turtle" if policy.suffix.lower() in (".ttl", ".turtle") else "auto"
+        parsed = compile_policy(parse_policy(text, format=fmt)).policy
+    except HinterlandError as exc:
+        _fail(str(exc))
+        return
+    counts = [(len(parsed.permissions), "permission"), (len(parsed.prohibitions), "prohibition"),
+              (len(parsed.obligations), "obligation")]
+    parts = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in counts if n)
+    state = f"; replaced by {parsed.replaced_by}" if parsed.replaced_by else ""
+    typer.echo(f"valid: {parsed.type} {parsed.uid} with {parts}; conflict strategy "
+               f"{parsed.conflict.value}{state}")
+
+
+@app.command()
 def templates() -> None:
     """List the templates and who enforces each."""
     from policies.templates import TEMPLATES

@@ -115,6 +115,20 @@ def test_invalid_inputs_exit_2_with_one_line_and_no_traceback(tmp_path: Path) ->
         assert out.stderr.startswith("error: ")
 
 
+def test_check_summarises_or_names_the_problem(tmp_path: Path) -> None:
+    ok = hl("policy", "check", "--policy", str(SUITE / "policies" / "policy-21.ttl"))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == ("valid: Set urn:uuid:cc4995de-9c5e-4e12-9039-698506f6ab1c "
+                                 "with 1 permission; conflict strategy invalid")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix odrl: <http://www.w3.org/ns/odrl/2/> .\n"
+                   "<urn:p> a odrl:Offer ; odrl:permission <urn:r> .\n"
+                   "<urn:r> odrl:action odrl:use .\n")
+    out = hl("policy", "check", "--policy", str(bad))
+    assert out.returncode == 2
+    assert out.stderr.strip() == "error: policy urn:p: an Offer needs an assigner (the provider)"
+
+
 def test_new_rejects_unknown_templates_and_missing_options() -> None:
     unknown = hl("policy", "new", "teleport", "--uid", "u", "--target", "t", "--assigner", "a")
     assert unknown.returncode == 2 and "unknown template 'teleport'" in unknown.stderr
