@@ -133,7 +133,7 @@ class CompiledConstraint:
     """A constraint with its right operand typed and its operator compiled."""
 
     __slots__ = ("id", "key", "kind", "left_operand", "operator", "predicate", "right",
-                 "right_types", "right_values", "scopes", "spec", "unit")
+                 "right_types", "right_values", "scopes", "spec", "status", "unit")
 
     def __init__(self, constraint: Constraint, key: str, where: str) -> None:
         self.id = constraint.id
@@ -157,6 +157,9 @@ class CompiledConstraint:
             for v in constraint.right_operand
         )
         self.right_values = tuple(_typed(v, spec, label) for v in constraint.right_operand)
+        # ODRL `status`: the left operand's value as the policy itself records it; used
+        # when neither the request nor the state of the world gives one
+        self.status = _typed(constraint.status, spec, label) if constraint.status else MISSING
         within = None
         if spec.kind is Kind.SPATIAL:
             within = spatial.within
@@ -176,7 +179,9 @@ class CompiledConstraint:
             return ConstraintResult(self, MISSING, True, True)
         actual = self.spec.read(ctx, self.key)
         if actual is MISSING:
-            return ConstraintResult(self, actual, False)
+            actual = self.status
+            if actual is MISSING:
+                return ConstraintResult(self, actual, False)
         if self.kind is Kind.RANKED:
             return ConstraintResult(self, actual, self._ranked(actual))
         if self.kind is Kind.VERSION and not isinstance(actual, frozenset):

@@ -78,9 +78,9 @@ def constraint_text(
         if limit is not None:
             return f"{name} count {used} of {limit} used"
         return f"{name} count {used} {phrase} {_show(node.right_values[0])}"
-    if node.kind is Kind.DATETIME:
-        return f"{label} {_show(result.actual)} {phrase} {_show(right)}"
-    if node.kind is Kind.DURATION:
+    if node.kind in (Kind.DATETIME, Kind.DURATION, Kind.NUMBER, Kind.VERSION) and not (
+        isinstance(result.actual, frozenset)
+    ):
         return f"{label} {_show(result.actual)} {phrase} {_show(right)}"
     return f"{label} {_quote(result.actual)} {phrase} {_quote(right)}"
 

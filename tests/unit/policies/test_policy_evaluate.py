@@ -175,6 +175,16 @@ def test_claims_from_verified_credentials_and_the_extension_point() -> None:
     )
 
 
+def test_status_is_the_fallback_value_of_the_left_operand() -> None:
+    p = policy({"action": "use", "constraint": [
+        c("payAmount", "gteq", 100, status=120), c("purpose", "eq", "research")]})
+    report = decide(p, purpose="research")
+    assert report.permitted
+    assert "payAmount 120 is at least 100" in report.explain()
+    p = policy({"action": "use", "constraint": [c("payAmount", "gteq", 100, status=80)]})
+    assert decide(p).explain() == "denied: payAmount 80 is less than 100"
+
+
 def test_unregistered_left_operand_reads_params_then_claims() -> None:
     p = policy({"action": "use", "constraint": [c("partner", "eq", "gold")]})
     assert decide(p, partner="gold").permitted
