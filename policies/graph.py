@@ -62,6 +62,13 @@ class Graph:
         """The rdf:type IRIs of a node."""
         return {t.value for t in self.nodes.get(subject, {}).get(RDF_TYPE, ())}
 
+    def subjects_with(self, predicate: str, obj: str) -> list[str]:
+        """Subjects of triples (?, predicate, obj), in document order."""
+        return [
+            s for s, edges in self.nodes.items()
+            if any(t.value == obj and t.is_node for t in edges.get(predicate, ()))
+        ]
+
     def subjects_of_type(self, types: Iterable[str]) -> list[str]:
         """Nodes having any of `types`, in document order."""
         wanted = set(types)

@@ -218,13 +218,19 @@ class _Builder:
         assigner = self._party(self._one(s, ODRL + "assigner", where), where)
         assignee = self._party(self._one(s, ODRL + "assignee", where), where)
         targets = [self._asset(t, where) for t in self.g.objects(s, ODRL + "target")]
+        # a DSP catalog offer sits in its dataset's hasPolicy: the dataset is the target
+        # and the catalog's provider the assigner
+        datasets = self.g.subjects_with(ODRL + "hasPolicy", s)
+        if not targets:
+            targets = [Asset(d) for d in datasets]
         actions = [self._action(t, where) for t in self.g.objects(s, ODRL + "action")]
         defaults = _Defaults(assigner, assignee, targets, actions)
 
         permissions = self._rules(s, "permission", RuleKind.PERMISSION, defaults)
         prohibitions = self._rules(s, "prohibition", RuleKind.PROHIBITION, defaults)
         obligations = self._rules(s, "obligation", RuleKind.OBLIGATION, defaults)
-        if ptype == "Offer" and assigner is None and not any(r.assigner for r in permissions):
+        if (ptype == "Offer" and assigner is None and not datasets
+                and not any(r.assigner for r in permissions)):
             raise PolicyError(f"{where}: an Offer needs an assigner (the provider)")
         if ptype == "Agreement":
             if assigner is None and not all(r.assigner for r in permissions + prohibitions):

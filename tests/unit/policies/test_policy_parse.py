@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from hinterland.errors import LimitExceeded, PolicyError
-from policies import Conflict, Decision, Request, Requester, StateOfTheWorld, evaluate
+from policies import Conflict, Decision, Request, Requester, Scope, StateOfTheWorld, evaluate
 from policies.evaluator import compile_policy
 from policies.model import Constraint, LogicalConstraint
 from policies.parse import parse_policies, parse_policy
@@ -19,6 +19,7 @@ from policies.terms import ODRL
 
 VECTORS = Path(__file__).parents[2] / "vectors"
 W3C = "http://www.w3.org/ns/odrl.jsonld"
+NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 COMPACT: dict[str, Any] = {
     "@context": W3C,
@@ -127,6 +128,25 @@ def test_dsp_profile_context_inside_a_dsp_message() -> None:
                                        target="urn:uuid:3dd1add4-4d2d-569e-d634-8394a8836d23"),
                      StateOfTheWorld(now=datetime(2024, 6, 1, tzinfo=UTC)))
     assert later.decision is Decision.DENY
+
+
+def test_dsp_catalog_offer_takes_its_dataset_as_target() -> None:
+    dataset = json.loads((VECTORS / "dsp-2025-1/catalog/example/dataset.json").read_text())
+    offer = parse_policy(dataset)
+    assert offer.type == "Offer" and offer.assigner is None
+    (permission,) = offer.permissions
+    assert permission.target is not None
+    assert permission.target.id == "urn:uuid:3afeadd8-ed2d-569e-d634-8394a8836d57"
+    request = Request("use", Requester("did:web:x"), target=permission.target.id,
+                      params={"spatial": "EU"})
+    at_access = evaluate(offer, request, StateOfTheWorld(now=NOW), Scope.ACCESS)
+    assert at_access.permitted  # location is for the contract and usage scopes
+    assert evaluate(offer, request, StateOfTheWorld(now=NOW)).permitted
+    elsewhere = Request("use", Requester("did:web:x"), target=permission.target.id,
+                        params={"spatial": "US"})
+    assert evaluate(offer, elsewhere, StateOfTheWorld(now=NOW)).explain() == (
+        "denied: location 'US' is not 'EU'"
+    )
 
 
 def test_dsp_offer_in_a_contract_request() -> None:
