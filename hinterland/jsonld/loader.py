@@ -68,7 +68,8 @@ def _normalize(url: str) -> str:
 # Resolved (parsed and processed) contexts, shared by loaders of the same class with the
 # same allow-list, so that one loader never sees a context another was allowed to load.
 class _Lru:
-    """A small thread-safe mapping that drops the least recently used entry when full."""
+    """A small thread-safe bounded mapping. When full, the oldest entry goes (first in,
+    first out: reads take no lock and do not reorder, they are on every hot path)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
@@ -76,16 +77,11 @@ class _Lru:
         self._lock = threading.Lock()
 
     def get(self, key: Any, default: Any = None) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            return default
+        return self._items.get(key, default)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         with self._lock:
             self._items[key] = value
-            self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
