@@ -10,6 +10,8 @@ from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
+from hinterland.shacl.messages import plain_message
+
 _SEVERITIES: dict[Any, str] = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _PATH_SUFFIX = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
 
@@ -71,15 +73,18 @@ def violations_from_report(report: rdflib.Graph, shapes: rdflib.Graph) -> list[A
         shape = report.value(result, SH.sourceShape)
         component = report.value(result, SH.sourceConstraintComponent)
         value = report.value(result, SH.value)
+        # Complex paths are blank nodes of the shapes graph; the report copies them.
+        path_text = None if path is None else render_path(_path_graph(path, report, shapes), path)
+        constraint = None if component is None else str(component).rsplit("#", 1)[-1]
+        message = plain_message(shapes, shape, constraint, path_text, value)
         found.append(
             ShaclViolation(
                 focus=render_node(focus) if focus is not None else "",
-                # Complex paths are blank nodes of the shapes graph; the report copies them.
-                path=None if path is None else render_path(_path_graph(path, report, shapes), path),
+                path=path_text,
                 severity=_SEVERITIES.get(severity, render_node(severity)),
-                message=_message(report, result),
+                message=message or _message(report, result),
                 shape=None if shape is None or isinstance(shape, BNode) else str(shape),
-                constraint=None if component is None else str(component).rsplit("#", 1)[-1],
+                constraint=constraint,
                 value=None if value is None else render_node(value),
             )
         )

@@ -150,7 +150,9 @@ def test_violation_messages_are_readable() -> None:
     result = validate_shapes(_load("service-offering-vp-providedBy-absent.json"), "gaia-x-22.10")
     (violation,) = result.violations
     assert violation.path == GX + "providedBy"
-    assert "Less than 1 values" in violation.message
+    assert violation.message == (
+        "gx:providedBy is required: at least 1 value(s) expected, fewer found"
+    )
     assert violation.focus.startswith("https://wizard.lab.gaia-x.eu/api/credentials/")
     assert str(violation).startswith("Violation at https://wizard.lab.gaia-x.eu/")
     as_dict = result.to_dict()
