@@ -1,0 +1,105 @@
+"""SHACL validation: a fast path on pre-built shapes, and the plain pyshacl reference."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyshacl
+import rdflib
+from pyshacl.errors import ReportableRuntimeError
+from pyshacl.graph_abstraction import DataGraph
+from pyshacl.pytypes import SHACLExecutor
+from pyshacl.validator import Validator
+
+from hinterland.errors import InputError
+from hinterland.jsonld.loader import DocumentLoader
+from hinterland.shacl.data import data_graph
+from hinterland.shacl.model import ShaclResult
+from hinterland.shacl.report import render_node, violations_from_report
+from hinterland.shacl.shapes import CompiledShapes, ShapesName, compiled_shapes, load_shapes_graph
+
+
+def validate_graph(data: rdflib.Graph, shapes: ShapesName) -> ShaclResult:
+    """Validate an rdflib data graph against a bundled shapes set, running only the shapes
+    whose targets occur in `data`.
+
+    Gives the same conformance and results as `naive_validate_graph` (pyshacl's
+    ``validate`` with default options: no inference, no SHACL-AF), as
+    tests/unit/shacl/test_fast_equals_naive.py shows on every fixture.
+    """
+    return validate_compiled(compiled_shapes(shapes), data)
+
+
+def validate_compiled(compiled: CompiledShapes, data: rdflib.Graph) -> ShaclResult:
+    """`validate_graph` for an already compiled shapes set."""
+    target = DataGraph.from_rdflib(data)
+    # pyshacl's defaults, as pyshacl.validate() would set them.
+    executor = SHACLExecutor(
+        validator=None,
+        advanced_mode=False,
+        abort_on_first=False,
+        allow_infos=False,
+        allow_warnings=False,
+        iterate_rules=False,
+        sparql_mode=False,
+        max_validation_depth=15,
+        focus_nodes=None,
+        debug=False,
+    )
+    reports: list[Any] = []
+    conforms = True
+    with compiled.lock:
+        selected = compiled.select(data)
+        try:
+            for shape in selected:
+                shape_conforms, shape_reports = shape.validate(executor, target)
+                conforms = conforms and shape_conforms
+                reports.extend(shape_reports)
+        except (ReportableRuntimeError, RecursionError) as error:
+            raise InputError(f"SHACL validation could not complete: {error}") from error
+        report, _text = Validator.create_validation_report(
+            compiled.shapes_graph, conforms, reports
+        )
+    return ShaclResult(
+        shapes=compiled.name,
+        conforms=conforms,
+        violations=violations_from_report(report, compiled.graph),
+        applied_shapes=sorted(render_node(shape.node) for shape in selected),
+    )
+
+
+def naive_validate_graph(
+    data: rdflib.Graph, shapes: ShapesName, shapes_graph: rdflib.Graph | None = None
+) -> ShaclResult:
+    """Reference: plain ``pyshacl.validate`` over the whole shapes set (slow; for proofs
+    of equality and the benchmark baseline). `shapes_graph` defaults to a fresh parse."""
+    graph = shapes_graph if shapes_graph is not None else load_shapes_graph(shapes)
+    conforms, report, _text = pyshacl.validate(
+        data, shacl_graph=graph, inference="none", advanced=False
+    )
+    return ShaclResult(
+        shapes=shapes,
+        conforms=bool(conforms),
+        violations=violations_from_report(report, graph),
+    )
+
+
+def validate_shapes(
+    document: dict[str, Any],
+    shapes: ShapesName,
+    *,
+    loader: DocumentLoader | None = None,
+) -> ShaclResult:
+    """Validate the claims of a JSON-LD VP, VC or plain description against a shapes set.
+
+    The data graph holds the credential subjects of all embedded credentials (see
+    `hinterland.shacl.data`); contexts come from the offline `loader` (default: bundled
+    contexts only). Raises `RemoteContextRefused` naming a context that is not bundled,
+    `JsonLdError`/`InputError` for documents that cannot be read, and
+    `ConfigurationError` for an unknown shapes set. Never fetches anything.
+    """
+    notes: list[str] = []
+    graph = data_graph(document, loader, notes)
+    result = validate_graph(graph, shapes)
+    result.notes = notes
+    return result

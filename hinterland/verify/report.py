@@ -1,0 +1,87 @@
+"""The verification report: one check per concern, each with a status and a human reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Literal
+
+ShapesChoice = Literal["gaia-x-22.10", "gaia-x-25.11", "none"]
+
+
+@dataclass
+class VerifyOptions:
+    """What `verify_document` checks and against what."""
+
+    shapes: ShapesChoice = "none"
+    now: datetime | None = None  # None = current UTC time
+    trusted_issuers: frozenset[str] | None = None  # None = the trust check is skipped
+    proof_only: bool = False
+    expected_purpose: str = "assertionMethod"
+    presentation_purpose: str = "authentication"
+
+
+class CheckStatus(StrEnum):
+    """The outcome of one check."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    WARNING = "warning"
+    SKIPPED = "skipped"
+
+
+@dataclass
+class Check:
+    """One check: `name` is one of the stable check names, `subject` what it is about."""
+
+    name: str
+    status: CheckStatus
+    reason: str
+    subject: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "status": self.status.value,
+            "reason": self.reason,
+            "subject": self.subject,
+        }
+
+
+@dataclass
+class VerificationReport:
+    """Every check made on one document; valid when no check failed."""
+
+    checks: list[Check] = field(default_factory=list)
+    issuer: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        """True when no check FAILED (skipped and warning checks do not invalidate)."""
+        return not any(check.status is CheckStatus.FAILED for check in self.checks)
+
+    def failures(self) -> list[Check]:
+        """The FAILED checks, in order."""
+        return [check for check in self.checks if check.status is CheckStatus.FAILED]
+
+    def add(
+        self, name: str, status: CheckStatus, reason: str, subject: str | None = None
+    ) -> Check:
+        """Append a check and return it."""
+        check = Check(name, status, reason, subject)
+        self.checks.append(check)
+        return check
+
+    def by_name(self, name: str) -> list[Check]:
+        """The checks called `name`."""
+        return [check for check in self.checks if check.name == name]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, including `valid`."""
+        return {
+            "valid": self.valid,
+            "issuer": self.issuer,
+            "checks": [check.to_dict() for check in self.checks],
+        }

@@ -1,0 +1,63 @@
+"""Size and depth limits, on raw bytes and on parsed documents."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from hinterland.errors import InputError, LimitExceeded
+from hinterland.jsonld import check_limits, parse_json
+from hinterland.settings import JsonLdSettings
+
+SETTINGS = JsonLdSettings(max_document_bytes=2_048, max_depth=8)
+
+
+def nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for level in range(depth):
+        value = {"k": value} if level % 2 else [value]
+    return value
+
+
+def test_within_limits_passes_for_bytes_and_values() -> None:
+    doc = nested(8)
+    check_limits(doc, SETTINGS)
+    check_limits(json.dumps(doc).encode(), SETTINGS)
+    check_limits(json.dumps(doc), SETTINGS)
+
+
+def test_too_deep_is_refused_for_bytes_and_values() -> None:
+    doc = nested(9)
+    with pytest.raises(LimitExceeded, match="9 levels deep"):
+        check_limits(doc, SETTINGS)
+    with pytest.raises(LimitExceeded, match="9 levels deep"):
+        check_limits(json.dumps(doc).encode(), SETTINGS)
+
+
+def test_brackets_inside_strings_do_not_count() -> None:
+    text = json.dumps({"a": '[[[[[[[[[[[[{{{{{{{{ \\" ]]]'})
+    check_limits(text.encode(), SETTINGS)
+
+
+def test_too_many_bytes_is_refused() -> None:
+    with pytest.raises(LimitExceeded, match="2049 bytes"):
+        check_limits(b" " * 2_049, SETTINGS)
+    with pytest.raises(LimitExceeded, match="2048 bytes"):
+        check_limits({"a": "x" * 3_000}, SETTINGS)
+
+
+def test_hostile_depth_is_refused_without_parsing() -> None:
+    settings = JsonLdSettings(max_depth=64)
+    data = b"[" * 200_000 + b"]" * 200_000
+    with pytest.raises(LimitExceeded, match="200000 levels deep"):
+        parse_json(data, settings)
+
+
+def test_parse_json_names_the_problem() -> None:
+    assert parse_json(b'{"a": [1]}', SETTINGS) == {"a": [1]}
+    with pytest.raises(InputError, match="line 1 column 7"):
+        parse_json(b'{"a": }', SETTINGS)
+    with pytest.raises(InputError, match="not UTF-8"):
+        parse_json(b'{"a": "\xff"}', SETTINGS)
