@@ -85,6 +85,16 @@ def odrl_context() -> dict[str, Any]:
     return {"@context": ctx}
 
 
+@cache
+def fallback_context() -> dict[str, Any]:
+    """ODRL terms (and DSP's agreement `timestamp`) for documents whose own context
+    leaves them undefined; the document's contexts are applied after it and win."""
+    ctx = dict(odrl_context()["@context"])
+    ctx["timestamp"] = {"@id": "https://w3id.org/dspace/2025/1/timestamp"}
+    ctx["hl"] = "https://w3id.org/hinterland/policy#"
+    return ctx
+
+
 class PolicyLoader:
     """The kernel's offline loader, plus our stand-in for the W3C ODRL context."""
 

@@ -117,13 +117,20 @@ def _turtle_graph(text: str) -> Graph:
 
 def _jsonld_graph(document: Any) -> Graph:
     from pyld import jsonld
+    from pyld.context_resolver import ContextResolver
 
     from policies.odrl_context import policy_loader
 
+    # pyld keeps processed contexts in a process-wide cache and files a processed @import
+    # under the imported URL; DSP's type-scoped contexts all @import the ODRL profile with
+    # different local terms, so one document's terms leaked into the next (an agreement's
+    # `timestamp` into a bare profile-context policy). A cache per document prevents it.
+    resolver = ContextResolver({}, policy_loader())
     try:
         flat = jsonld.flatten(
             _catch_undefined_terms(document), None,
-            {"documentLoader": policy_loader(), "base": RELATIVE_BASE},
+            {"documentLoader": policy_loader(), "base": RELATIVE_BASE,
+             "contextResolver": resolver},
         )
     except Exception as exc:  # pyld wraps loader errors in its own JsonLdError
         cause: BaseException | None = exc
@@ -141,18 +148,26 @@ def _jsonld_graph(document: Any) -> Graph:
 
 
 def _catch_undefined_terms(document: Any) -> Any:
-    """Append a sentinel @vocab after the document's own contexts (see `policies.graph`).
+    """Wrap the document's contexts: ODRL terms first, a sentinel @vocab last.
 
-    A document whose top-level contexts set their own @vocab keeps it: there, undefined
-    terms are not dropped but expand under that vocabulary.
+    The DSP ODRL profile context defines only part of ODRL (no `refinement`,
+    `consequence`, `remedy`, `dataType`...), and JSON-LD drops undefined terms silently,
+    which would turn a refined or constrained permission into an unconditional one. So
+    the ODRL terms (`policies.odrl_context`, plus DSP's `timestamp`) come *before* the
+    document's own contexts, which still override them, and a sentinel @vocab comes
+    after: any term still undefined expands under it and `policies.graph` reports it.
+    A document whose top-level contexts set their own @vocab keeps it.
     """
+    from policies.odrl_context import fallback_context
+
+    fallback = fallback_context()
     sentinel = {"@vocab": UNDEFINED_VOCAB}
     if isinstance(document, Mapping):
         own = document.get("@context")
         contexts = [] if own is None else own if isinstance(own, list) else [own]
-        if any(_sets_vocab(c) for c in contexts):
-            return document
-        return {**document, "@context": [*contexts, sentinel]}
+        tail = [] if any(_sets_vocab(c) for c in contexts) else [sentinel]
+        return {**document, "@context": [fallback, *contexts, *tail]}
+    # expanded JSON-LD has no terms to define: only catch keys that are not IRIs
     return {"@context": sentinel, "@graph": document}
 
 

@@ -249,6 +249,32 @@ def test_terms_json_ld_would_drop_silently_are_errors() -> None:
                        "dateTime": "2026"}])
 
 
+def test_dsp_profile_context_with_odrl_terms_it_does_not_define() -> None:
+    # the connector stores agreements in compact DSP form read with the profile context,
+    # which lacks refinement, consequence, timestamp...: they must not be dropped
+    agreement = {
+        "@context": "https://w3id.org/dspace/2025/1/odrl-profile.jsonld",
+        "@id": "urn:agreement:1", "@type": "Agreement", "target": "urn:a",
+        "assigner": "did:web:provider", "assignee": "did:web:partner",
+        "timestamp": "2026-11-01T00:00:00Z",
+        "permission": [{
+            "action": {"rdf:value": {"@id": "odrl:distribute"}, "refinement": [
+                {"leftOperand": "hl:encryption", "operator": "eq", "rightOperand": "AES"}]},
+            "duty": [{"@id": "urn:agreement:1#pay", "action": "compensate",
+                      "consequence": [{"action": "inform"}]}],
+        }],
+    }
+    parsed = parse_policy(agreement)
+    assert parsed.agreed_at == datetime(2026, 11, 1, tzinfo=UTC)
+    (permission,) = parsed.permissions
+    assert permission.action is not None and len(permission.action.refinement) == 1
+    assert len(permission.duties[0].consequences) == 1
+    agreement["permission"][0]["constrain"] = [
+        {"leftOperand": "count", "operator": "lteq", "rightOperand": 1}]
+    with pytest.raises(PolicyError, match="term 'constrain' is not defined"):
+        parse_policy(agreement)
+
+
 def test_compact_rule_with_two_actions_becomes_two_rules() -> None:
     policy = parse_policy(_with_permission({"action": ["print", "display"],
                                             "target": "urn:a"}))
