@@ -151,6 +151,13 @@ class CompiledConstraint:
                 f"{constraint.right_operand_reference}, which this engine does not dereference"
             )
         label = f"{where}: constraint {constraint.id} ({short(constraint.left_operand)})"
+        if constraint.operator in ("lt", "lteq", "gt", "gteq") and len(
+            constraint.right_operand
+        ) != 1:
+            raise PolicyError(
+                f"{label}: operator {constraint.operator} needs exactly one right operand, "
+                f"not {len(constraint.right_operand)}"
+            )
         self.right: tuple[str, ...] = tuple(v.value for v in constraint.right_operand)
         self.right_types: tuple[str | None, ...] = tuple(
             "@id" if v.is_iri else v.datatype or constraint.data_type

@@ -212,6 +212,10 @@ def test_bad_right_operand_types_fail_at_compile_naming_the_rule() -> None:
         "'many' is not a number"
     )
     doc = _with_permission({"action": "use", "constraint": [
+        {"leftOperand": "count", "operator": "lt", "rightOperand": [1, 2]}]})
+    with pytest.raises(PolicyError, match="operator lt needs exactly one right operand, not 2"):
+        compile_policy(parse_policy(doc))
+    doc = _with_permission({"action": "use", "constraint": [
         {"leftOperand": "dateTime", "operator": "lt", "rightOperand": "next tuesday"}]})
     with pytest.raises(PolicyError, match="'next tuesday' is not an ISO 8601 date-time"):
         compile_policy(parse_policy(doc))
