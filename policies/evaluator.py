@@ -501,6 +501,11 @@ class CompiledPolicy:
     __slots__ = ("obligations", "permissions", "policy", "prohibitions", "uid")
 
     def __init__(self, policy: Policy) -> None:
+        if policy.inherit_from:
+            raise PolicyError(
+                f"policy {policy.uid} inherits from {', '.join(policy.inherit_from)}; merge "
+                "the parents with policies.resolve_inheritance before compiling"
+            )
         self.policy = policy
         self.uid = policy.uid
         self.permissions = tuple(

@@ -247,6 +247,8 @@ def test_inherit_from_merges_parent_rules() -> None:
                            "prohibition": [{"action": "sell"}]})
     child = parse_policy({"@context": W3C, "uid": "urn:child", "type": "Set",
                           "inheritFrom": "urn:parent", "permission": [{"action": "use"}]})
+    with pytest.raises(PolicyError, match="inherits from urn:parent; merge the parents"):
+        compile_policy(child)  # evaluating without the parent's prohibition would be wrong
     merged = resolve_inheritance(child, {"urn:parent": parent}.get)
     assert len(merged.prohibitions) == 1 and len(merged.permissions) == 1
     assert decide(compile_policy(merged), "sell").decision is Decision.DENY
