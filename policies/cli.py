@@ -35,6 +35,14 @@ class PolicyFormat(StrEnum):
     TURTLE = "turtle"
 
 
+def _read_policy(path: Path) -> Any:
+    from policies.io import read_text
+    from policies.parse import parse_policy
+
+    fmt = "turtle" if path.suffix.lower() in (".ttl", ".turtle") else "auto"
+    return parse_policy(read_text(path, "policy"), format=fmt)
+
+
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)
@@ -54,13 +62,16 @@ def evaluate(
     output: Annotated[OutputFormat, typer.Option("--format", help="text, json or turtle")] = (
         OutputFormat.TEXT
     ),
+    parent: Annotated[
+        list[Path] | None, typer.Option("--parent", help="a policy named in inheritFrom")
+    ] = None,
 ) -> None:
     """Decide a request under a policy and print the decision with its report."""
     from policies.compliance import report_turtle
     from policies.evaluator import compile_policy
     from policies.evaluator import evaluate as run
-    from policies.io import load_request, load_sotw, read_text
-    from policies.parse import parse_policy
+    from policies.io import load_request, load_sotw
+    from policies.parse import resolve_inheritance
     from policies.request import Scope
     from policies.values import parse_datetime
 
@@ -72,9 +83,8 @@ def evaluate(
                 f"--scope {scope!r} is not one of {', '.join(s.value for s in Scope)}"
             ) from None
         when = parse_datetime(now, where="--now") if now else None
-        text = read_text(policy, "policy")
-        fmt = "turtle" if policy.suffix.lower() in (".ttl", ".turtle") else "auto"
-        compiled = compile_policy(parse_policy(text, format=fmt))
+        parents = {p.uid: p for p in (_read_policy(path) for path in parent or [])}
+        compiled = compile_policy(resolve_inheritance(_read_policy(policy), parents.get))
         req = load_request(request)
         world = load_sotw(sotw, now=when, default_now=datetime.now(UTC))
         report = run(compiled, req, world, chosen_scope)
@@ -162,13 +172,11 @@ def check(
 ) -> None:
     """Parse and compile a policy; print a one-line summary (exit 0) or the problem (2)."""
     from policies.evaluator import compile_policy
-    from policies.io import read_text
-    from policies.parse import parse_policy
 
     try:
-        text = read_text(policy, "policy")
-        fmt = "turtle" if policy.suffix.lower() in (".ttl", ".turtle") else "auto"
-        parsed = compile_policy(parse_policy(text, format=fmt)).policy
+        parsed = _read_policy(policy)
+        if not parsed.inherit_from:
+            compile_policy(parsed)
     except HinterlandError as exc:
         _fail(str(exc))
         return

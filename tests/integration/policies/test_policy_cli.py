@@ -115,6 +115,26 @@ def test_invalid_inputs_exit_2_with_one_line_and_no_traceback(tmp_path: Path) ->
         assert out.stderr.startswith("error: ")
 
 
+def test_inherit_from_parents_given_on_the_command_line(tmp_path: Path) -> None:
+    parent = tmp_path / "parent.json"
+    parent.write_text(json.dumps({"@context": "http://www.w3.org/ns/odrl.jsonld",
+                                  "uid": "urn:parent", "type": "Set",
+                                  "prohibition": [{"action": "print"}]}))
+    child = tmp_path / "child.json"
+    child.write_text(json.dumps({"@context": "http://www.w3.org/ns/odrl.jsonld",
+                                 "uid": "urn:child", "type": "Set", "inheritFrom": "urn:parent",
+                                 "permission": [{"action": "use"}]}))
+    request = _request(tmp_path)
+    args = ["policy", "evaluate", "--policy", str(child), "--request", str(request),
+            "--now", "2026-11-21T09:00:00Z"]
+    alone = hl(*args)
+    assert alone.returncode == 2
+    assert alone.stderr == "error: policy urn:child: parent policy urn:parent is unknown\n"
+    merged = hl(*args, "--parent", str(parent))
+    assert merged.returncode == 1
+    assert "a permission and a prohibition both apply" in merged.stdout
+
+
 def test_check_summarises_or_names_the_problem(tmp_path: Path) -> None:
     ok = hl("policy", "check", "--policy", str(SUITE / "policies" / "policy-21.ttl"))
     assert ok.returncode == 0, ok.stderr
