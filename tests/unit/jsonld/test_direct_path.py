@@ -268,3 +268,19 @@ def test_cached_expansion_equals_stock_pyld(document: Any) -> None:
     stock = jsonld.expand(json.loads(json.dumps(document)), {"documentLoader": default_loader()})
     assert expand(document) == stock
     assert expand(document) == stock  # and again, from the caches
+
+
+GAIA_X = sorted(
+    (Path(__file__).parents[2] / "vectors" / "gaia-x" / "compliance-22.10-fixtures").glob("*.json")
+)
+
+
+def test_gaia_x_fixtures_are_all_there() -> None:
+    assert len(GAIA_X) == 19
+
+
+@pytest.mark.parametrize("path", GAIA_X, ids=lambda path: path.stem)
+def test_gaia_x_fixtures_agree(path: Path) -> None:
+    direct, reference, handled = both_ways(json.loads(path.read_text("utf-8")))
+    assert direct == reference
+    assert handled
