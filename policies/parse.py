@@ -51,6 +51,7 @@ from policies.values import parse_datetime
 
 MAX_POLICY_BYTES = 2_000_000
 MAX_NESTING = 32
+MAX_CONSTRAINTS = 10_000  # per policy: a shared node listed twice per level doubles per level
 _RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 _TYPE_PREFERENCE = ("Agreement", "Offer", "Set", "Privacy", "Ticket", "Assertion", "Policy")
 
@@ -203,6 +204,7 @@ class _Builder:
         self.g = graph
         self.subject = subject
         self.uid = subject
+        self.constraints_built = 0
 
     def _one(self, node: str, prop: str, where: str) -> Term | None:
         values = self.g.objects(node, prop)
@@ -281,8 +283,11 @@ class _Builder:
         )
 
     def _rules(
-        self, node: str, prop: str, kind: RuleKind, defaults: _Defaults | None
+        self, node: str, prop: str, kind: RuleKind, defaults: _Defaults | None,
+        chain: tuple[str, ...] = (),
     ) -> tuple[Rule, ...]:
+        if len(chain) > MAX_NESTING:
+            raise PolicyError(f"policy {self.uid}: duties nested deeper than {MAX_NESTING}")
         rules: list[Rule] = []
         for index, term in enumerate(self.g.objects(node, ODRL + prop), start=1):
             label = f"{kind.value} {term.value if _named(term.value) else f'#{index}'}"
@@ -292,11 +297,14 @@ class _Builder:
             if term.value not in self.g.nodes:
                 # an undescribed reference must not read as "anyone may do anything"
                 raise PolicyError(f"{where}: is not described in the document")
-            rules.extend(self._rule(term.value, kind, where, defaults))
+            if term.value in chain:
+                raise PolicyError(f"{where}: is its own duty, consequence or remedy (a cycle)")
+            rules.extend(self._rule(term.value, kind, where, defaults, (*chain, term.value)))
         return tuple(rules)
 
     def _rule(
-        self, node: str, kind: RuleKind, where: str, defaults: _Defaults | None
+        self, node: str, kind: RuleKind, where: str, defaults: _Defaults | None,
+        chain: tuple[str, ...] = (),
     ) -> list[Rule]:
         g = self.g
         actions = [self._action(t, where) for t in g.objects(node, ODRL + "action")]
@@ -313,9 +321,9 @@ class _Builder:
         constraints = tuple(
             self._constraint(t, where, 0) for t in g.objects(node, ODRL + "constraint")
         )
-        duties = self._rules(node, "duty", RuleKind.DUTY, None)
-        consequences = self._rules(node, "consequence", RuleKind.DUTY, None)
-        remedies = self._rules(node, "remedy", RuleKind.DUTY, None)
+        duties = self._rules(node, "duty", RuleKind.DUTY, None, chain)
+        consequences = self._rules(node, "consequence", RuleKind.DUTY, None, chain)
+        remedies = self._rules(node, "remedy", RuleKind.DUTY, None, chain)
         if duties and kind is not RuleKind.PERMISSION:
             raise PolicyError(f"{where}: only permissions have duties")
         if remedies and kind is not RuleKind.PROHIBITION:
@@ -373,6 +381,9 @@ class _Builder:
     def _constraint(self, term: Term, where: str, depth: int) -> ConstraintLike:
         if depth > MAX_NESTING:
             raise PolicyError(f"{where}: constraints nested deeper than {MAX_NESTING}")
+        self.constraints_built += 1
+        if self.constraints_built > MAX_CONSTRAINTS:
+            raise LimitExceeded(f"policy {self.uid}: more than {MAX_CONSTRAINTS} constraints")
         if not term.is_node:
             raise PolicyError(f"{where}: constraint {term.value!r} is a literal, not an object")
         node = term.value

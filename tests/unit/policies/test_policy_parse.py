@@ -221,6 +221,37 @@ def test_bad_right_operand_types_fail_at_compile_naming_the_rule() -> None:
         compile_policy(parse_policy(doc))
 
 
+def test_cycles_are_errors_not_endless_recursion() -> None:
+    duty_cycle = """
+    @prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+    <urn:p> a odrl:Set ; odrl:permission <urn:r> .
+    <urn:r> odrl:action odrl:use ; odrl:duty <urn:d> .
+    <urn:d> odrl:action odrl:pay ; odrl:consequence <urn:d> .
+    """
+    with pytest.raises(PolicyError, match="duty urn:d of policy urn:p: is its own duty"):
+        parse_policy(duty_cycle)
+    constraint_cycle = """
+    @prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+    <urn:p> a odrl:Set ; odrl:permission <urn:r> .
+    <urn:r> odrl:action odrl:use ; odrl:constraint <urn:c> .
+    <urn:c> odrl:and <urn:c> .
+    """
+    with pytest.raises(PolicyError, match="constraints nested deeper than 32"):
+        parse_policy(constraint_cycle)
+    # each level lists the next twice: 2^30 constraints if expanded naively
+    levels = "\n".join(f"<urn:c{i}> odrl:andSequence ( <urn:c{i + 1}> <urn:c{i + 1}> ) ."
+                        for i in range(30))
+    doubling = f"""
+    @prefix odrl: <http://www.w3.org/ns/odrl/2/> .
+    <urn:p> a odrl:Set ; odrl:permission <urn:r> .
+    <urn:r> odrl:action odrl:use ; odrl:constraint <urn:c0> .
+    {levels}
+    <urn:c30> odrl:leftOperand odrl:purpose ; odrl:operator odrl:eq ; odrl:rightOperand "x" .
+    """
+    with pytest.raises(LimitExceeded, match="more than 10000 constraints"):
+        parse_policy(doubling)
+
+
 def test_syntax_errors_and_limits() -> None:
     with pytest.raises(PolicyError, match="not valid JSON"):
         parse_policy('{"@context": ')
