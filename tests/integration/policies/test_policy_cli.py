@@ -55,6 +55,14 @@ def test_permit_exits_0_and_deny_exits_1_with_reason(tmp_path: Path) -> None:
     assert denied.returncode == 1
     assert denied.stdout.strip() == "denied: print count 3 of 3 used"
 
+    stranger = tmp_path / "stranger.json"
+    stranger.write_text(json.dumps({"action": "print", "target": "urn:asset:bracket",
+                                    "party": {"id": "did:web:stranger"}}))
+    other = hl("policy", "evaluate", "--policy", str(policy), "--request", str(stranger),
+               "--now", "2026-11-21T09:00:00Z")
+    assert other.returncode == 1
+    assert other.stdout.startswith("not applicable: no rule of policy urn:policy:print covers")
+
 
 def test_json_format_carries_the_report(tmp_path: Path) -> None:
     policy = _print_licence(tmp_path)
