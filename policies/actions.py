@@ -9,7 +9,7 @@ re-derives them from the Turtle and compares, so code and vocabulary cannot drif
 
 from __future__ import annotations
 
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from policies._action_table import EQUIVALENT, INCLUDED_IN
@@ -86,7 +86,7 @@ def _equivalence_classes() -> dict[str, frozenset[str]]:
 _CLASSES = _equivalence_classes()
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: requested actions come from callers
 def ancestors(action: str) -> frozenset[str]:
     """Full IRIs of `action`, its equivalents and every action that includes them."""
     seen: set[str] = set()

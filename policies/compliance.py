@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hinterland.errors import InputError
@@ -110,13 +110,12 @@ def _literal(value: Any) -> Any:
     import rdflib
 
     if isinstance(value, datetime):
-        return rdflib.Literal(format_datetime(value), datatype=rdflib.URIRef(XSD + "dateTime"))
+        return rdflib.Literal(format_datetime(value), datatype=rdflib.URIRef(XSD + "dateTime"),
+                              normalize=False)
     if isinstance(value, bool):
         return rdflib.Literal(value)
     if isinstance(value, int):
         return rdflib.Literal(value, datatype=rdflib.URIRef(XSD + "integer"))
-    from datetime import timedelta
-
     if isinstance(value, timedelta):
         return rdflib.Literal(format_duration(value), datatype=rdflib.URIRef(XSD + "duration"))
     if isinstance(value, frozenset):
@@ -169,11 +168,14 @@ def report_graph(report: EvaluationReport, *, created: datetime | None = None) -
                     actual = int(actual)
                 g.add((node, R.constraintLeftOperand, _literal(actual)))
             g.add((node, R.constraintOperator, rdflib.URIRef(ODRL + c.operator)))
-            for value in c.right:
-                typed = value
-                g.add((node, R.constraintRightOperand,
-                       rdflib.Literal(typed, datatype=rdflib.URIRef(XSD + "dateTime"))
-                       if c.kind is Kind.DATETIME and len(typed) > 10 else rdflib.Literal(typed)))
+            for value, datatype in zip(c.right, c.right_types, strict=True):
+                if datatype == "@id":
+                    obj: Any = _node(value)
+                elif datatype:
+                    obj = rdflib.Literal(value, datatype=rdflib.URIRef(datatype), normalize=False)
+                else:
+                    obj = rdflib.Literal(value)
+                g.add((node, R.constraintRightOperand, obj))
         else:
             g.add((node, R.constraintLogicalOperand, rdflib.URIRef(ODRL + c.operator)))
             for child in result.children:

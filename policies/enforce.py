@@ -4,13 +4,15 @@
 evaluates, and on a permit consumes the report's counters atomically. If another
 replica used the last print in between, consumption fails, the counts are read again and
 the request is evaluated again, so the answer is a deny whose English reason names the
-exhausted count. A denied request consumes nothing.
+exhausted count. A denied request consumes nothing. Should the counts change under it on
+every one of `MAX_ATTEMPTS` tries, it raises `Conflict` rather than permit unconsumed.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from hinterland.errors import Conflict
 from policies.counters import UsageCounters
 from policies.evaluator import (
     CompiledConstraint,
@@ -49,7 +51,6 @@ async def decide_and_consume(
 ) -> EvaluationReport:
     """Evaluate with live counts and consume on permit (see the module docstring)."""
     keys = watched_counters(policy)
-    report = evaluate(policy, request, sotw, scope)
     for _ in range(MAX_ATTEMPTS):
         counts = {**sotw.counts, **(await counters.used(keys))} if keys else dict(sotw.counts)
         report = evaluate(policy, request, replace(sotw, counts=counts), scope)
@@ -58,4 +59,5 @@ async def decide_and_consume(
             return report
         if (await counters.try_consume_many(demands)).granted:
             return report
-    return report
+    # every attempt lost the race to other consumers: never return an unconsumed permit
+    raise Conflict("usage counters changed during every attempt; retry the request")

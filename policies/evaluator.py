@@ -133,7 +133,7 @@ class CompiledConstraint:
     """A constraint with its right operand typed and its operator compiled."""
 
     __slots__ = ("id", "key", "kind", "left_operand", "operator", "predicate", "right",
-                 "right_values", "scopes", "spec", "unit")
+                 "right_types", "right_values", "scopes", "spec", "status", "unit")
 
     def __init__(self, constraint: Constraint, key: str, where: str) -> None:
         self.id = constraint.id
@@ -151,8 +151,22 @@ class CompiledConstraint:
                 f"{constraint.right_operand_reference}, which this engine does not dereference"
             )
         label = f"{where}: constraint {constraint.id} ({short(constraint.left_operand)})"
+        if constraint.operator in ("lt", "lteq", "gt", "gteq") and len(
+            constraint.right_operand
+        ) != 1:
+            raise PolicyError(
+                f"{label}: operator {constraint.operator} needs exactly one right operand, "
+                f"not {len(constraint.right_operand)}"
+            )
         self.right: tuple[str, ...] = tuple(v.value for v in constraint.right_operand)
+        self.right_types: tuple[str | None, ...] = tuple(
+            "@id" if v.is_iri else v.datatype or constraint.data_type
+            for v in constraint.right_operand
+        )
         self.right_values = tuple(_typed(v, spec, label) for v in constraint.right_operand)
+        # ODRL `status`: the left operand's value as the policy itself records it; used
+        # when neither the request nor the state of the world gives one
+        self.status = _typed(constraint.status, spec, label) if constraint.status else MISSING
         within = None
         if spec.kind is Kind.SPATIAL:
             within = spatial.within
@@ -172,7 +186,9 @@ class CompiledConstraint:
             return ConstraintResult(self, MISSING, True, True)
         actual = self.spec.read(ctx, self.key)
         if actual is MISSING:
-            return ConstraintResult(self, actual, False)
+            actual = self.status
+            if actual is MISSING:
+                return ConstraintResult(self, actual, False)
         if self.kind is Kind.RANKED:
             return ConstraintResult(self, actual, self._ranked(actual))
         if self.kind is Kind.VERSION and not isinstance(actual, frozenset):
@@ -485,6 +501,11 @@ class CompiledPolicy:
     __slots__ = ("obligations", "permissions", "policy", "prohibitions", "uid")
 
     def __init__(self, policy: Policy) -> None:
+        if policy.inherit_from:
+            raise PolicyError(
+                f"policy {policy.uid} inherits from {', '.join(policy.inherit_from)}; merge "
+                "the parents with policies.resolve_inheritance before compiling"
+            )
         self.policy = policy
         self.uid = policy.uid
         self.permissions = tuple(

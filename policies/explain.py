@@ -78,9 +78,9 @@ def constraint_text(
         if limit is not None:
             return f"{name} count {used} of {limit} used"
         return f"{name} count {used} {phrase} {_show(node.right_values[0])}"
-    if node.kind is Kind.DATETIME:
-        return f"{label} {_show(result.actual)} {phrase} {_show(right)}"
-    if node.kind is Kind.DURATION:
+    if node.kind in (Kind.DATETIME, Kind.DURATION, Kind.NUMBER, Kind.VERSION) and not (
+        isinstance(result.actual, frozenset)
+    ):
         return f"{label} {_show(result.actual)} {phrase} {_show(right)}"
     return f"{label} {_quote(result.actual)} {phrase} {_quote(right)}"
 
@@ -135,8 +135,7 @@ def duty_text(duty: DutyResult) -> str:
 
 
 def _dedupe(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [x for x in items if not (x in seen or seen.add(x))]  # type: ignore[func-returns-value]
+    return list(dict.fromkeys(items))
 
 
 def explain(report: EvaluationReport) -> str:

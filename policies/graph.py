@@ -11,11 +11,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.terms import RDF_TYPE, expand_term
+from hinterland.errors import PolicyError
+from policies.terms import ODRL, RDF_TYPE, expand_term
 
 # pyld resolves relative IRIs against a base; we give it this one and strip it again, so a
 # bare `"dateTime"` left operand from a DSP policy reaches us as `dateTime`.
 RELATIVE_BASE = "https://relative.hinterland.invalid/"
+# ... and a @vocab of its own after the document's contexts: a property that expands
+# under it is a term no context defines, which JSON-LD would silently drop.
+UNDEFINED_VOCAB = "https://undefined.hinterland.invalid/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,23 +62,37 @@ class Graph:
         """The rdf:type IRIs of a node."""
         return {t.value for t in self.nodes.get(subject, {}).get(RDF_TYPE, ())}
 
+    def subjects_with(self, predicate: str, obj: str) -> list[str]:
+        """Subjects of triples (?, predicate, obj), in document order."""
+        return [
+            s for s, edges in self.nodes.items()
+            if any(t.value == obj and t.is_node for t in edges.get(predicate, ()))
+        ]
+
     def subjects_of_type(self, types: Iterable[str]) -> list[str]:
         """Nodes having any of `types`, in document order."""
         wanted = set(types)
         return [s for s in self.nodes if self.types(s) & wanted]
 
-    def subjects_with(self, predicate: str, obj: str) -> list[str]:
-        """Subjects of triples (?, predicate, obj)."""
-        return [
-            s for s, edges in self.nodes.items()
-            if any(t.value == obj for t in edges.get(predicate, ()))
-        ]
-
 
 def _fix_iri(value: str) -> str:
     if value.startswith(RELATIVE_BASE):
         return expand_term(value[len(RELATIVE_BASE):])
+    if value.startswith(UNDEFINED_VOCAB):
+        return expand_term(value[len(UNDEFINED_VOCAB):])
+    if value.endswith(":") and value.startswith(ODRL):
+        return value[:-1]  # the W3C ODRL context maps "industry" to "odrl:industry:"
     return value
+
+
+def _predicate(value: str) -> str:
+    if value.startswith(UNDEFINED_VOCAB):
+        name = value[len(UNDEFINED_VOCAB):]
+        raise PolicyError(
+            f"term {name!r} is not defined by the document's @context, so JSON-LD would "
+            "drop it silently; define it or use a full IRI"
+        )
+    return _fix_iri(value)
 
 
 def _jsonld_term(value: Mapping[str, Any]) -> Term:
@@ -105,7 +123,7 @@ def from_flattened_jsonld(nodes: Iterable[Mapping[str, Any]]) -> Graph:
             if predicate.startswith("@"):
                 continue
             for value in values:
-                graph.add(subject, _fix_iri(predicate), _jsonld_term(value))
+                graph.add(subject, _predicate(predicate), _jsonld_term(value))
     return graph
 
 
@@ -134,11 +152,14 @@ def from_rdflib(rdf_graph: Any) -> Graph:
         return Term(node_id(obj), True)
 
     graph = Graph()
-    for s, p, o in rdf_graph:
+    # RDF has no order; sorting makes reports and rule order the same on every run
+    for s, p, o in sorted(rdf_graph, key=lambda t: (str(t[0]), str(t[1]), str(t[2]))):
         if p in (first, rest):
             continue
         graph.add(node_id(s), str(p), convert(o))
     return graph
 
 
-__all__ = ["RELATIVE_BASE", "Graph", "Term", "from_flattened_jsonld", "from_rdflib"]
+__all__ = [
+    "RELATIVE_BASE", "UNDEFINED_VOCAB", "Graph", "Term", "from_flattened_jsonld", "from_rdflib",
+]

@@ -1,8 +1,8 @@
 """A stand-in for the W3C ODRL JSON-LD context (`http://www.w3.org/ns/odrl.jsonld`).
 
-The kernel's offline loader serves bundled contexts only. When it does not (yet) bundle
-the W3C ODRL context, `policy_loader()` answers for it with this mapping, written by us
-from the ODRL 2.2 vocabulary: the same term names with the same IRIs and coercions
+The kernel's offline loader serves bundled contexts only. When it does not bundle the
+W3C ODRL context (under either URL), `policy_loader()` answers for it with this mapping,
+written by us from the ODRL 2.2 vocabulary: the same term names with the same IRIs and coercions
 (`@id` for links, `@vocab` for actions, operands and operators, `@list` for
 `andSequence`). Any other URL goes to the kernel loader unchanged.
 """
@@ -85,6 +85,16 @@ def odrl_context() -> dict[str, Any]:
     return {"@context": ctx}
 
 
+@cache
+def fallback_context() -> dict[str, Any]:
+    """ODRL terms (and DSP's agreement `timestamp`) for documents whose own context
+    leaves them undefined; the document's contexts are applied after it and win."""
+    ctx = dict(odrl_context()["@context"])
+    ctx["timestamp"] = {"@id": "https://w3id.org/dspace/2025/1/timestamp"}
+    ctx["hl"] = "https://w3id.org/hinterland/policy#"
+    return ctx
+
+
 class PolicyLoader:
     """The kernel's offline loader, plus our stand-in for the W3C ODRL context."""
 
@@ -92,9 +102,12 @@ class PolicyLoader:
         try:
             return default_loader()(url, options)
         except RemoteContextRefused:
-            if url.rstrip("/") in ODRL_CONTEXT_URLS:
-                return {"contextUrl": None, "documentUrl": url, "document": odrl_context()}
-            raise
+            if url.rstrip("/") not in ODRL_CONTEXT_URLS:
+                raise
+        try:  # policies often cite the http:// URL; the kernel may bundle the https:// one
+            return default_loader()(ODRL_CONTEXT_URLS[1], options)
+        except RemoteContextRefused:
+            return {"contextUrl": None, "documentUrl": url, "document": odrl_context()}
 
 
 @cache

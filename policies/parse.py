@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from hinterland.errors import LimitExceeded, PolicyError
-from policies.graph import RELATIVE_BASE, Graph, Term, from_flattened_jsonld, from_rdflib
+from policies.graph import (
+    RELATIVE_BASE,
+    UNDEFINED_VOCAB,
+    Graph,
+    Term,
+    from_flattened_jsonld,
+    from_rdflib,
+)
 from policies.model import (
     Action,
     Asset,
@@ -44,6 +51,7 @@ from policies.values import parse_datetime
 
 MAX_POLICY_BYTES = 2_000_000
 MAX_NESTING = 32
+MAX_CONSTRAINTS = 10_000  # per policy: a shared node listed twice per level doubles per level
 _RDF_VALUE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#value"
 _TYPE_PREFERENCE = ("Agreement", "Offer", "Set", "Privacy", "Ticket", "Assertion", "Policy")
 
@@ -110,12 +118,20 @@ def _turtle_graph(text: str) -> Graph:
 
 def _jsonld_graph(document: Any) -> Graph:
     from pyld import jsonld
+    from pyld.context_resolver import ContextResolver
 
     from policies.odrl_context import policy_loader
 
+    # pyld keeps processed contexts in a process-wide cache and files a processed @import
+    # under the imported URL; DSP's type-scoped contexts all @import the ODRL profile with
+    # different local terms, so one document's terms leaked into the next (an agreement's
+    # `timestamp` into a bare profile-context policy). A cache per document prevents it.
+    resolver = ContextResolver({}, policy_loader())
     try:
         flat = jsonld.flatten(
-            document, None, {"documentLoader": policy_loader(), "base": RELATIVE_BASE}
+            _catch_undefined_terms(document), None,
+            {"documentLoader": policy_loader(), "base": RELATIVE_BASE,
+             "contextResolver": resolver},
         )
     except Exception as exc:  # pyld wraps loader errors in its own JsonLdError
         cause: BaseException | None = exc
@@ -130,6 +146,45 @@ def _jsonld_graph(document: Any) -> Graph:
         raise PolicyError(f"policy is not valid JSON-LD: {reason.splitlines()[0]}") from None
     nodes = flat.get("@graph", []) if isinstance(flat, dict) else flat
     return from_flattened_jsonld(nodes)
+
+
+def _catch_undefined_terms(document: Any) -> Any:
+    """Wrap the document's contexts: ODRL terms first, a sentinel @vocab last.
+
+    The DSP ODRL profile context defines only part of ODRL (no `refinement`,
+    `consequence`, `remedy`, `dataType`...), and JSON-LD drops undefined terms silently,
+    which would turn a refined or constrained permission into an unconditional one. So
+    the ODRL terms (`policies.odrl_context`, plus DSP's `timestamp`) come *before* the
+    document's own contexts, which still override them, and a sentinel @vocab comes
+    after: any term still undefined expands under it and `policies.graph` reports it.
+    A document whose top-level contexts set their own @vocab keeps it.
+    """
+    from policies.odrl_context import fallback_context
+
+    fallback = fallback_context()
+    sentinel = {"@vocab": UNDEFINED_VOCAB}
+    if isinstance(document, Mapping):
+        own = document.get("@context")
+        contexts = [] if own is None else own if isinstance(own, list) else [own]
+        tail = [] if any(_sets_vocab(c) for c in contexts) else [sentinel]
+        return {**document, "@context": [fallback, *contexts, *tail]}
+    # expanded JSON-LD has no terms to define: only catch keys that are not IRIs
+    return {"@context": sentinel, "@graph": document}
+
+
+def _sets_vocab(context: Any) -> bool:
+    if isinstance(context, Mapping):
+        return "@vocab" in context
+    if isinstance(context, str):
+        from policies.odrl_context import policy_loader
+
+        try:
+            loaded = policy_loader()(context, None)["document"]
+        except Exception:  # refused or unknown: expansion reports it properly
+            return False
+        inner = loaded.get("@context") if isinstance(loaded, Mapping) else None
+        return isinstance(inner, Mapping) and "@vocab" in inner
+    return False
 
 
 def policies_from_graph(graph: Graph, *, include_requests: bool = False) -> list[Policy]:
@@ -149,6 +204,7 @@ class _Builder:
         self.g = graph
         self.subject = subject
         self.uid = subject
+        self.constraints_built = 0
 
     def _one(self, node: str, prop: str, where: str) -> Term | None:
         values = self.g.objects(node, prop)
@@ -179,13 +235,19 @@ class _Builder:
         assigner = self._party(self._one(s, ODRL + "assigner", where), where)
         assignee = self._party(self._one(s, ODRL + "assignee", where), where)
         targets = [self._asset(t, where) for t in self.g.objects(s, ODRL + "target")]
+        # a DSP catalog offer sits in its dataset's hasPolicy: the dataset is the target
+        # and the catalog's provider the assigner
+        datasets = self.g.subjects_with(ODRL + "hasPolicy", s)
+        if not targets:
+            targets = [Asset(d) for d in datasets]
         actions = [self._action(t, where) for t in self.g.objects(s, ODRL + "action")]
         defaults = _Defaults(assigner, assignee, targets, actions)
 
         permissions = self._rules(s, "permission", RuleKind.PERMISSION, defaults)
         prohibitions = self._rules(s, "prohibition", RuleKind.PROHIBITION, defaults)
         obligations = self._rules(s, "obligation", RuleKind.OBLIGATION, defaults)
-        if ptype == "Offer" and assigner is None and not any(r.assigner for r in permissions):
+        if (ptype == "Offer" and assigner is None and not datasets
+                and not any(r.assigner for r in permissions)):
             raise PolicyError(f"{where}: an Offer needs an assigner (the provider)")
         if ptype == "Agreement":
             if assigner is None and not all(r.assigner for r in permissions + prohibitions):
@@ -221,19 +283,28 @@ class _Builder:
         )
 
     def _rules(
-        self, node: str, prop: str, kind: RuleKind, defaults: _Defaults | None
+        self, node: str, prop: str, kind: RuleKind, defaults: _Defaults | None,
+        chain: tuple[str, ...] = (),
     ) -> tuple[Rule, ...]:
+        if len(chain) > MAX_NESTING:
+            raise PolicyError(f"policy {self.uid}: duties nested deeper than {MAX_NESTING}")
         rules: list[Rule] = []
         for index, term in enumerate(self.g.objects(node, ODRL + prop), start=1):
             label = f"{kind.value} {term.value if _named(term.value) else f'#{index}'}"
             where = f"{label} of policy {self.uid}"
             if not term.is_node:
                 raise PolicyError(f"{where}: is a literal {term.value!r}, not a rule object")
-            rules.extend(self._rule(term.value, kind, where, defaults))
+            if term.value not in self.g.nodes:
+                # an undescribed reference must not read as "anyone may do anything"
+                raise PolicyError(f"{where}: is not described in the document")
+            if term.value in chain:
+                raise PolicyError(f"{where}: is its own duty, consequence or remedy (a cycle)")
+            rules.extend(self._rule(term.value, kind, where, defaults, (*chain, term.value)))
         return tuple(rules)
 
     def _rule(
-        self, node: str, kind: RuleKind, where: str, defaults: _Defaults | None
+        self, node: str, kind: RuleKind, where: str, defaults: _Defaults | None,
+        chain: tuple[str, ...] = (),
     ) -> list[Rule]:
         g = self.g
         actions = [self._action(t, where) for t in g.objects(node, ODRL + "action")]
@@ -250,9 +321,9 @@ class _Builder:
         constraints = tuple(
             self._constraint(t, where, 0) for t in g.objects(node, ODRL + "constraint")
         )
-        duties = self._rules(node, "duty", RuleKind.DUTY, None)
-        consequences = self._rules(node, "consequence", RuleKind.DUTY, None)
-        remedies = self._rules(node, "remedy", RuleKind.DUTY, None)
+        duties = self._rules(node, "duty", RuleKind.DUTY, None, chain)
+        consequences = self._rules(node, "consequence", RuleKind.DUTY, None, chain)
+        remedies = self._rules(node, "remedy", RuleKind.DUTY, None, chain)
         if duties and kind is not RuleKind.PERMISSION:
             raise PolicyError(f"{where}: only permissions have duties")
         if remedies and kind is not RuleKind.PROHIBITION:
@@ -310,6 +381,9 @@ class _Builder:
     def _constraint(self, term: Term, where: str, depth: int) -> ConstraintLike:
         if depth > MAX_NESTING:
             raise PolicyError(f"{where}: constraints nested deeper than {MAX_NESTING}")
+        self.constraints_built += 1
+        if self.constraints_built > MAX_CONSTRAINTS:
+            raise LimitExceeded(f"policy {self.uid}: more than {MAX_CONSTRAINTS} constraints")
         if not term.is_node:
             raise PolicyError(f"{where}: constraint {term.value!r} is a literal, not an object")
         node = term.value

@@ -7,7 +7,6 @@ from typing import Any
 from policies.model import (
     Action,
     Asset,
-    Constraint,
     ConstraintLike,
     LogicalConstraint,
     Party,

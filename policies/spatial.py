@@ -31,10 +31,10 @@ def register_region(code: str, countries: set[str] | frozenset[str]) -> None:
 
 
 def normalize(value: str) -> str:
-    """Upper-case code; an IRI is reduced to its last path or fragment segment."""
+    """Upper-case code; an IRI or URN is reduced to its last segment (`...:3166:DE` -> DE)."""
     code = value.strip()
-    if "/" in code or "#" in code:
-        code = code.rstrip("/").replace("#", "/").rsplit("/", 1)[-1]
+    if "/" in code or "#" in code or ":" in code:
+        code = code.rstrip("/").replace("#", "/").replace(":", "/").rsplit("/", 1)[-1]
     code = code.upper()
     return _ALIASES.get(code, code)
 
