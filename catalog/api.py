@@ -87,7 +87,9 @@ def page_json(page: SearchPage) -> dict[str, Any]:
     return {
         "items": [summary(e) for e in page.items],
         "total": page.total,
+        "totalExact": page.total_exact,
         "nextCursor": page.next_cursor,
+        "facetsSampled": page.facets_sampled,
         "facets": {
             name: [{"value": value, "count": count} for value, count in values]
             for name, values in page.facets.items()

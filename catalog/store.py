@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from catalog.claims import MULTI_FIELDS
-from catalog.models import ChangeRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
+from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
 from catalog.text import index_text
 from hinterland.db import session_factory
@@ -61,7 +61,7 @@ def row_to_entry(row: EntryRow, now: datetime) -> Entry:
         subject_id=row.subject_id,
         types=json.loads(row.types),
         status=status,  # type: ignore[arg-type]
-        document=row.document,
+        document=row.blob.document,
         sha256=row.sha256,
         name=row.name,
         description=row.description,
@@ -71,9 +71,9 @@ def row_to_entry(row: EntryRow, now: datetime) -> Entry:
         origin=row.origin,
         created=aware(row.created) or now,
         updated=aware(row.updated) or now,
-        report=json.loads(row.report),
-        compliance=json.loads(row.compliance) if row.compliance else None,
-        revocation=json.loads(row.revocation) if row.revocation else None,
+        report=json.loads(row.blob.report),
+        compliance=json.loads(row.blob.compliance) if row.blob.compliance else None,
+        revocation=json.loads(row.blob.revocation) if row.blob.revocation else None,
         superseded_by=row.superseded_by,
         row_id=row.row_id,
     )
@@ -164,22 +164,24 @@ class CatalogStore:
                 subject_id=claims.subject_id,
                 types=json.dumps(claims.types),
                 status=status,
-                document=new.document,
                 sha256=new.sha256,
                 name=claims.name,
                 description=claims.description,
                 claims=json.dumps(claims.to_dict()),
-                search_text=index_text(claims.search_text()),
                 issued=claims.issued,
                 valid_until=claims.valid_until,
                 origin=new.origin,
                 created=now,
                 updated=now,
+                superseded_by=superseded_by,
+            )
+            row.blob = EntryBlobRow(
+                document=new.document,
                 report=json.dumps(new.report),
                 compliance=json.dumps(new.compliance) if new.compliance else None,
                 revocation=None,
-                superseded_by=superseded_by,
                 rdf=new.rdf,
+                search_text=index_text(claims.search_text()),
             )
             session.add(row)
             await session.flush()
@@ -204,7 +206,7 @@ class CatalogStore:
         if self.sqlite:
             await session.execute(
                 sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
-                {"r": row.row_id, "t": row.search_text},
+                {"r": row.row_id, "t": row.blob.search_text},
             )
         else:
             await session.execute(
@@ -212,7 +214,7 @@ class CatalogStore:
                     "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
                     "WHERE row_id = :r"
                 ),
-                {"r": row.row_id, "t": row.search_text},
+                {"r": row.row_id, "t": row.blob.search_text},
             )
 
     async def _onboard(self, session: AsyncSession, new: NewEntry, now: datetime) -> None:
@@ -261,7 +263,7 @@ class CatalogStore:
                 raise NotFound(f"no self-description with id {entry_id!r}")
             if row.status != "revoked":
                 row.status = "revoked"
-                row.revocation = revocation
+                row.blob.revocation = revocation
                 row.updated = now
                 session.add(ChangeRow(entry_id=entry_id, kind="revoked", at=now))
                 await session.execute(
@@ -338,8 +340,11 @@ class CatalogStore:
         """Feed items after cursor `since`, oldest first, with documents for additions."""
         async with self.read() as session:
             rows = await session.execute(
-                sa.select(ChangeRow, EntryRow.sha256, EntryRow.document, EntryRow.revocation)
+                sa.select(
+                    ChangeRow, EntryRow.sha256, EntryBlobRow.document, EntryBlobRow.revocation
+                )
                 .join(EntryRow, EntryRow.id == ChangeRow.entry_id)
+                .join(EntryBlobRow, EntryBlobRow.row_id == EntryRow.row_id)
                 .where(ChangeRow.seq > since)
                 .order_by(ChangeRow.seq)
                 .limit(limit)
