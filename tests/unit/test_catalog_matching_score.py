@@ -48,7 +48,7 @@ NEED = entry(
 
 def test_a_perfect_offer_scores_one_and_says_why() -> None:
     offer = entry(
-        "SLS printing",
+        "PA12 SLS printing, DE-SN",
         ["PrintService"],
         material=["PA12", "PA11"],
         process=["SLS"],
