@@ -14,10 +14,11 @@ import ipaddress
 import json
 import socket
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -25,6 +26,8 @@ from hinterland.did.key import did_key_document
 from hinterland.did.web import did_web_url
 from hinterland.errors import DidResolutionError
 from hinterland.settings import DidSettings
+
+CACHE_ENTRIES = 4096
 
 
 def _is_refused_address(address: str) -> bool:
@@ -67,8 +70,9 @@ class DidResolver:
             self._load_trust_dir(Path(directory))
         self._http = http
         self.network = network
-        self._cache: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._key_cache: dict[str, dict[str, Any]] = {}
+        # bounded: a long-running catalog meets many DIDs
+        self._cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        self._key_cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def add_document(self, document: dict[str, Any], *, did: str | None = None) -> None:
         """Register a DID document for offline resolution."""
@@ -104,6 +108,8 @@ class DidResolver:
             cached = self._key_cache.get(did)
             if cached is None:
                 cached = self._key_cache[did] = did_key_document(did)
+                if len(self._key_cache) > CACHE_ENTRIES:
+                    self._key_cache.popitem(last=False)
             return cached
         if did.startswith("did:web:"):
             return await self._resolve_web(did)
@@ -145,37 +151,56 @@ class DidResolver:
             )
         if self.settings.cache_seconds > 0:
             self._cache[did] = (now + self.settings.cache_seconds, document)
+            self._cache.move_to_end(did)
+            if len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
         return document
 
-    async def _check_host(self, url: str) -> None:
+    async def _lookup(self, host: str) -> list[str]:
+        """Every address `host` resolves to (an IP literal resolves to itself)."""
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        return sorted({str(info[4][0]) for info in infos})
+
+    async def _pinned_address(self, url: str) -> str:
+        """Resolve the host once, check every address, and return the one to connect to.
+
+        Connecting to the checked address (instead of letting the HTTP client resolve the
+        name again) leaves no window for DNS rebinding between the check and the request.
+        """
         host = urlsplit(url).hostname or ""
-        if self.settings.allow_private_addresses:
-            return
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, None, type=socket.SOCK_STREAM
-            )
+            addresses = await self._lookup(host)
         except OSError as exc:
             raise DidResolutionError(f"cannot resolve host {host!r}: {exc}") from exc
-        addresses = sorted({str(info[4][0]) for info in infos})
         if not addresses:
             raise DidResolutionError(f"host {host!r} has no addresses")
-        for address in addresses:
-            if _is_refused_address(address):
-                raise DidResolutionError(
-                    f"refusing to fetch {url}: {host} resolves to the non-public address "
-                    f"{address} (allow with HINTERLAND_DID__ALLOW_PRIVATE_ADDRESSES)"
-                )
+        if not self.settings.allow_private_addresses:
+            for address in addresses:
+                if _is_refused_address(address):
+                    raise DidResolutionError(
+                        f"refusing to fetch {url}: {host} resolves to the non-public address "
+                        f"{address} (allow with HINTERLAND_DID__ALLOW_PRIVATE_ADDRESSES)"
+                    )
+        return addresses[0]
 
     async def _fetch(self, url: str) -> dict[str, Any]:
-        await self._check_host(url)
+        address = await self._pinned_address(url)
+        parts = urlsplit(url)
+        literal = f"[{address}]" if ":" in address else address
+        target = urlunsplit(
+            parts._replace(netloc=literal + (f":{parts.port}" if parts.port else ""))
+        )
+        # the certificate is still checked against the DID's host name (SNI), and the
+        # server sees that name in Host
+        headers = {"Accept": "application/did+json, application/json", "Host": parts.netloc}
+        extensions = {"sni_hostname": parts.hostname or ""}
         limit = self.settings.max_document_bytes
         client = self._http or httpx.AsyncClient(
             timeout=self.settings.timeout_seconds, follow_redirects=False
         )
         try:
             async with client.stream(
-                "GET", url, headers={"Accept": "application/did+json, application/json"}
+                "GET", target, headers=headers, extensions=extensions
             ) as response:
                 if response.status_code != 200:
                     raise DidResolutionError(f"{url} answered HTTP {response.status_code}")

@@ -65,10 +65,11 @@ def _normalize(url: str) -> str:
     return url[:-1] if url.endswith("/") and url[:-1] in BUNDLED_CONTEXTS else url
 
 
-# Resolved (parsed and processed) contexts, shared by loaders with the same allow-list so
-# that one loader never sees a context another loader was allowed to fetch.
+# Resolved (parsed and processed) contexts, shared by loaders of the same class with the
+# same allow-list, so that one loader never sees a context another was allowed to load.
 class _Lru:
-    """A small thread-safe mapping that drops the least recently used entry when full."""
+    """A small thread-safe bounded mapping. When full, the oldest entry goes (first in,
+    first out: reads take no lock and do not reorder, they are on every hot path)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
@@ -76,16 +77,11 @@ class _Lru:
         self._lock = threading.Lock()
 
     def get(self, key: Any, default: Any = None) -> Any:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-            return default
+        return self._items.get(key, default)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         with self._lock:
             self._items[key] = value
-            self._items.move_to_end(key)
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
 
@@ -96,24 +92,26 @@ class _Lru:
 
 _remote_cache = _Lru(_REMOTE_CACHE_SIZE)
 
-# Resolved (parsed and processed) contexts, shared by loaders with the same allow-list so
-# that one loader never sees a context another loader was allowed to fetch.
-_resolved_caches: dict[tuple[str, ...], tuple[_Lru, _Lru, _Lru]] = {}
+# Resolved (parsed and processed) contexts, shared by loaders of the same class with the
+# same allow-list, so that one loader never sees a context another was allowed to load.
+_resolved_caches: dict[tuple[type, tuple[str, ...]], tuple[_Lru, _Lru, _Lru]] = {}
 _resolved_caches_lock = threading.Lock()
 
 
-def _resolved_cache(allowed: tuple[str, ...]) -> tuple[_Lru, _Lru, _Lru]:
-    """(resolved contexts by URL/key, processed active contexts, walk plans) for one
-    allow-list."""
+def _resolved_cache(owner: tuple[type, tuple[str, ...]]) -> tuple[_Lru, _Lru, _Lru]:
+    """(resolved contexts by URL/key, processed active contexts, walk plans) for loaders
+    of one class with one allow-list: they serve the same documents. A subclass serving
+    other documents (tests) gets caches of its own, so nothing it resolved can reach a
+    loader that would refuse it."""
     with _resolved_caches_lock:
-        found = _resolved_caches.get(allowed)
+        found = _resolved_caches.get(owner)
         if found is None:
             found = (
                 _Lru(_RESOLVED_CONTEXT_CACHE_SIZE),
                 _Lru(_PROCESSED_CONTEXT_CACHE_SIZE),
                 _Lru(_WALK_PLAN_CACHE_SIZE),
             )
-            _resolved_caches[allowed] = found
+            _resolved_caches[owner] = found
         return found
 
 
@@ -138,6 +136,12 @@ class _SharedResolvedContext(ResolvedContext):  # type: ignore[misc]
 
 
 class _ContextResolver(ContextResolver):  # type: ignore[misc]
+    """pyld's resolver over one loader's own cache, which may keep every context it
+    resolved (remote ones included: the cache belongs to loaders that may load them)."""
+
+    def _cache_resolved_context(self, key: Any, resolved: Any, tag: Any) -> Any:
+        return super()._cache_resolved_context(key, resolved, tag or "static")
+
     def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
         resolved = super().resolve(active_ctx, context, base, cycles)
         for item in resolved if isinstance(resolved, list) else [resolved]:
@@ -157,7 +161,9 @@ class DocumentLoader:
     def __init__(self, settings: JsonLdSettings | None = None) -> None:
         self.settings = settings or JsonLdSettings()
         self._allowed = tuple(sorted(self.settings.allowed_remote_contexts))
-        self._resolved, self.processed_contexts, self.walk_plans = _resolved_cache(self._allowed)
+        self._resolved, self.processed_contexts, self.walk_plans = _resolved_cache(
+            (type(self), self._allowed)
+        )
 
     def is_allowed(self, url: str) -> bool:
         """Whether `url` is allow-listed (exact match, or under a prefix ending in '/').
@@ -195,7 +201,9 @@ class DocumentLoader:
             document = self._fetch(url)
             _remote_cache[url] = document
         document = copy.deepcopy(document)
-        return {"contextUrl": None, "documentUrl": url, "document": document, "tag": "static"}
+        # no "tag": pyld's own global cache (used when someone calls pyld directly with
+        # this loader) must not keep a context other loaders would refuse
+        return {"contextUrl": None, "documentUrl": url, "document": document}
 
     def _fetch(self, url: str) -> Any:
         limit = self.settings.remote_max_bytes

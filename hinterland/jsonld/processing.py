@@ -71,16 +71,18 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         defined: Any = None,
     ) -> Any:
         # Expanding a key or value against a frozen (immutable) active context is a pure
-        # function; a document repeats the same keys many times. Per operation only.
+        # function; documents repeat the same keys, within and across documents. A dict
+        # for this operation in front of the loader's bounded shared cache.
         if local_ctx is not None or defined is not None or type(value) is not str:
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
         key = (id(active_ctx), value, base, vocab)
-        hit = self._iris.get(key)
+        hit = self._iris.get(key) or self.walk_plans.get(key)
         if hit is not None and hit[0] is active_ctx:
+            self._iris[key] = hit
             return hit[1]
         result = super()._expand_iri(active_ctx, value, base, vocab)
         if isinstance(active_ctx, frozendict):
-            self._iris[key] = (active_ctx, result)
+            self._iris[key] = self.walk_plans[key] = (active_ctx, result)
         return result
 
     def _process_context(

@@ -86,8 +86,15 @@ def verify_jws2020(
     prefix = header_b64.encode("ascii") + b"."
     if key.verify(signature, prefix + _verify_data(document, proof, cache), algorithm=alg):
         return True, f"{SUITE} ({alg}) signature is valid"
-    if key.verify(signature, prefix + _gaia_x_payload(document, cache), algorithm=alg):
-        return True, f"{SUITE} ({alg}, Gaia-X 22.10 hex-digest form) signature is valid"
+    # Gaia-X 22.10 signs with PS256 only; its form leaves the proof options unsigned, so
+    # it is not tried for other algorithms
+    if alg == "PS256" and key.verify(
+        signature, prefix + _gaia_x_payload(document, cache), algorithm=alg
+    ):
+        return True, (
+            f"{SUITE} ({alg}, Gaia-X 22.10 hex-digest form: proof options not signed) "
+            "signature is valid"
+        )
     return False, f"{SUITE} ({alg}) signature does not match the document and key"
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from typing import Any
 
 import rdflib
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
+
+from hinterland.shacl.messages import compact, plain_message
 
 _SEVERITIES: dict[Any, str] = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _PATH_SUFFIX = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
@@ -71,15 +73,18 @@ def violations_from_report(report: rdflib.Graph, shapes: rdflib.Graph) -> list[A
         shape = report.value(result, SH.sourceShape)
         component = report.value(result, SH.sourceConstraintComponent)
         value = report.value(result, SH.value)
+        # Complex paths are blank nodes of the shapes graph; the report copies them.
+        path_text = None if path is None else render_path(_path_graph(path, report, shapes), path)
+        constraint = None if component is None else str(component).rsplit("#", 1)[-1]
+        message = plain_message(shapes, shape, constraint, path_text, value)
         found.append(
             ShaclViolation(
                 focus=render_node(focus) if focus is not None else "",
-                # Complex paths are blank nodes of the shapes graph; the report copies them.
-                path=None if path is None else render_path(_path_graph(path, report, shapes), path),
+                path=path_text,
                 severity=_SEVERITIES.get(severity, render_node(severity)),
-                message=_message(report, result),
+                message=message or _message(report, result),
                 shape=None if shape is None or isinstance(shape, BNode) else str(shape),
-                constraint=None if component is None else str(component).rsplit("#", 1)[-1],
+                constraint=constraint,
                 value=None if value is None else render_node(value),
             )
         )
@@ -90,3 +95,28 @@ def _path_graph(path: Any, report: rdflib.Graph, shapes: rdflib.Graph) -> rdflib
     if isinstance(path, BNode) and (path, None, None) in report:
         return report
     return shapes
+
+
+def _owner(data: rdflib.Graph, node: BNode, depth: int = 0) -> str | None:
+    for subject, predicate in data.subject_predicates(node):
+        label = f"the {compact(str(predicate))} of "
+        if isinstance(subject, BNode):
+            parent = _owner(data, subject, depth + 1) if depth < 4 else None
+            return label + (parent or "a nested object")
+        return label + str(subject)
+    return None
+
+
+def locate_blank_nodes(violations: list[Any], data: rdflib.Graph) -> list[Any]:
+    """Say where a blank-node focus sits ("the gx:legalAddress of did:web:...").
+
+    A blank node's id means nothing to the person who wrote the document.
+    """
+    located = []
+    for violation in violations:
+        if violation.focus.startswith("_:"):
+            where = _owner(data, BNode(violation.focus[2:]))
+            if where is not None:
+                violation = replace(violation, message=f"{violation.message} (in {where})")
+        located.append(violation)
+    return located

@@ -140,11 +140,20 @@ def _class_closure(data: rdflib.Graph) -> set[Any]:
     return seen
 
 
+_compile_locks = {name: threading.Lock() for name in SHAPES_FILES}
+
+
 @cache
-def compiled_shapes(name: str) -> CompiledShapes:
-    """The process-wide compiled shapes set `name` (parsed on first use)."""
-    _check_name(name)
+def _compile(name: str) -> CompiledShapes:
     return CompiledShapes(name, load_shapes_graph(name))
+
+
+def compiled_shapes(name: str) -> CompiledShapes:
+    """The process-wide compiled shapes set `name` (parsed on first use, once even when
+    several threads ask at the same time)."""
+    _check_name(name)
+    with _compile_locks[name]:
+        return _compile(name)
 
 
 def preload(names: Iterable[str] = SHAPES_NAMES) -> None:

@@ -15,7 +15,7 @@ from hinterland.errors import InputError
 from hinterland.jsonld.loader import DocumentLoader
 from hinterland.shacl.data import data_graph
 from hinterland.shacl.model import ShaclResult
-from hinterland.shacl.report import render_node, violations_from_report
+from hinterland.shacl.report import locate_blank_nodes, render_node, violations_from_report
 from hinterland.shacl.shapes import CompiledShapes, ShapesName, compiled_shapes, load_shapes_graph
 
 
@@ -57,13 +57,18 @@ def validate_compiled(compiled: CompiledShapes, data: rdflib.Graph) -> ShaclResu
                 reports.extend(shape_reports)
         except (ReportableRuntimeError, RecursionError) as error:
             raise InputError(f"SHACL validation could not complete: {error}") from error
-        report, _text = Validator.create_validation_report(
-            compiled.shapes_graph, conforms, reports
-        )
+        violations = []
+        # Building a report graph binds every namespace of the shapes graph: skip it when
+        # there is nothing to report (the usual case).
+        if reports:
+            report, _text = Validator.create_validation_report(
+                compiled.shapes_graph, conforms, reports
+            )
+            violations = locate_blank_nodes(violations_from_report(report, compiled.graph), data)
     return ShaclResult(
         shapes=compiled.name,
         conforms=conforms,
-        violations=violations_from_report(report, compiled.graph),
+        violations=violations,
         applied_shapes=sorted(render_node(shape.node) for shape in selected),
     )
 
@@ -80,7 +85,7 @@ def naive_validate_graph(
     return ShaclResult(
         shapes=shapes,
         conforms=bool(conforms),
-        violations=violations_from_report(report, graph),
+        violations=locate_blank_nodes(violations_from_report(report, graph), data),
     )
 
 
@@ -101,5 +106,7 @@ def validate_shapes(
     notes: list[str] = []
     graph = data_graph(document, loader, notes)
     result = validate_graph(graph, shapes)
+    if not result.applied_shapes:
+        notes.append(f"no {shapes} shape targets these claims, so conformance says nothing")
     result.notes = notes
     return result

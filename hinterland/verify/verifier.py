@@ -138,7 +138,7 @@ class _Verification:
                 "the document is typed neither VerifiableCredential nor VerifiablePresentation",
             )
         else:
-            report.add("parse", PASSED, f"a {kinds[0] if len(kinds) == 1 else kinds} document")
+            report.add("parse", PASSED, f"JSON object of type {', '.join(kinds)}")
         report.add("limits", PASSED, "within the size and depth limits")
         return parsed
 
@@ -225,8 +225,7 @@ class _Verification:
             if not isinstance(proof, dict):
                 self.report.add("proof", FAILED, f"{where}a proof is not a JSON object")
                 continue
-            vm_id = proof.get("verificationMethod")
-            vm_id = _id_of(vm_id)
+            vm_id = _id_of(proof.get("verificationMethod"))
             suite = suite_name(proof)
             if vm_id is None:
                 self.report.add(
@@ -249,10 +248,25 @@ class _Verification:
                 valid, reason = False, f"unusable key in {vm_id}: {exc}"
             except HinterlandError as exc:
                 valid, reason = False, f"{suite} proof cannot be checked: {exc}"
+            if valid and label == "presentation":
+                problem = self._replay_problem(proof)
+                if problem:
+                    valid, reason = False, problem
             self.report.add("proof", PASSED if valid else FAILED, where + reason, subject=vm_id)
             if valid:
                 good.append(proof)
         return good
+
+    def _replay_problem(self, proof: dict[str, Any]) -> str | None:
+        """Why a presentation proof does not answer this verifier's challenge/domain."""
+        expected, got = self.options.challenge, proof.get("challenge")
+        if expected is not None and got != expected:
+            return f"the proof's challenge {got!r} is not the expected {expected!r}"
+        domain, proof_domain = self.options.domain, proof.get("domain")
+        domains = proof_domain if isinstance(proof_domain, list) else [proof_domain]
+        if domain is not None and domain not in domains:
+            return f"the proof's domain {proof_domain!r} does not include {domain!r}"
+        return None
 
     async def key_binding(
         self,
@@ -368,6 +382,8 @@ class _Verification:
         except HinterlandError as exc:
             self.report.add("shacl", FAILED, f"{shapes} shapes could not be checked: {exc}")
             return
+        for note in result.notes:  # e.g. no shape targets the claims: a vacuous "conforms"
+            self.report.add("shacl", WARNING, f"{shapes}: {note}")
         if result.conforms and not result.violations:
             self.report.add("shacl", PASSED, f"conforms to the {shapes} shapes")
             return
@@ -419,6 +435,7 @@ async def verify_document(
         report.add("parse", WARNING, "the presentation holds no embedded credentials")
     first_issuer = next((_id_of(c.node.get("issuer")) for c in credentials), None)
     report.issuer = first_issuer
+    report.holder = _id_of(parsed.get("holder")) if is_vp else None
     try:
         await _run_checks(run, parsed, is_vp, credentials)
     except (InputError, JsonLdError, DidResolutionError, KeyMaterialError) as exc:

@@ -135,3 +135,27 @@ def test_redirects_are_not_followed(server: ContextServer) -> None:
     with pytest.raises(JsonLdError, match="HTTP 302"):
         expand(document(url), loader)
     assert server.requests == ["/moved.jsonld"]
+
+
+def test_a_loader_subclass_serving_more_contexts_does_not_share_its_caches() -> None:
+    extra = "https://contexts.example/extra"
+
+    class ExtraLoader(DocumentLoader):
+        def __call__(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
+            if url == extra:
+                return {"contextUrl": None, "documentUrl": url, "document": CONTEXT}
+            return super().__call__(url, options)
+
+    assert expand(document(extra), ExtraLoader())  # processed and cached for ExtraLoader
+    with pytest.raises(RemoteContextRefused, match=re.escape(extra)):
+        expand(document(extra), DocumentLoader())
+
+
+def test_plain_pyld_calls_do_not_leak_allow_listed_contexts(server: ContextServer) -> None:
+    from pyld import jsonld
+
+    url = f"{server.base}/ctx/colour.jsonld"
+    allowing = DocumentLoader(JsonLdSettings(allowed_remote_contexts=[url]))
+    jsonld.expand(document(url), {"documentLoader": allowing})  # pyld's global cache
+    with pytest.raises(jsonld.JsonLdError):
+        jsonld.expand(document(url), {"documentLoader": DocumentLoader()})

@@ -303,3 +303,43 @@ async def test_proof_terms_without_their_context_are_reported() -> None:
     dropped = {c.subject for c in report.failures() if c.name == "dropped-terms"}
     assert {"proof.created", "proof.cryptosuite", "proof.verificationMethod"} <= dropped
     assert _statuses(report, "proof") == [FAILED]
+
+
+async def test_gaia_x_form_is_not_accepted_for_other_algorithms() -> None:
+    key = PrivateKey.generate("p256")
+    did = "did:web:acme.example"
+    credential = _credential(did)
+    credential["@context"].append("https://w3id.org/security/suites/jws-2020/v1")
+    header = base64.urlsafe_b64encode(
+        b'{"alg":"ES256","b64":false,"crit":["b64"]}').rstrip(b"=")
+    digest = hashlib.sha256(canonicalize(credential).encode()).hexdigest().encode()
+    signature = base64.urlsafe_b64encode(key.sign(header + b"." + digest)).rstrip(b"=")
+    credential["proof"] = {
+        "type": "JsonWebSignature2020", "created": "2026-01-01T00:00:00Z",
+        "proofPurpose": "assertionMethod", "verificationMethod": f"{did}#key-1",
+        "jws": f"{header.decode()}..{signature.decode()}",
+    }
+    resolver = DidResolver(documents={did: did_web_document(did, key.public())},
+                           network=False)
+    report = await _verify(credential, resolver)
+    assert _statuses(report, "proof") == [FAILED]
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in GAIA_X.glob("*.json")), ids=lambda n: n
+)
+async def test_every_gaia_x_fixture_is_reported_without_passing_or_crashing(name: str) -> None:
+    report = await _verify(_gaia_x(name))
+    assert not report.valid
+    for check in report.by_name("proof"):
+        assert check.status is FAILED
+        assert ("could not be resolved" in check.reason or "has no proof" in check.reason
+                or "no proof" in check.reason), check.reason
+
+
+async def test_shacl_notes_a_vacuous_conformance() -> None:
+    _key, signed = _self_signed()
+    report = await _verify(signed, shapes="gaia-x-22.10", now=datetime(2026, 6, 1, tzinfo=UTC))
+    statuses = _statuses(report, "shacl")
+    assert CheckStatus.WARNING in statuses
+    assert any("no gaia-x-22.10 shape targets" in c.reason for c in report.by_name("shacl"))
