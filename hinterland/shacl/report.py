@@ -88,7 +88,12 @@ def violations_from_report(report: rdflib.Graph, shapes: rdflib.Graph) -> list[A
                 value=None if value is None else render_node(value),
             )
         )
-    return sorted(found, key=lambda v: tuple(part or "" for part in astuple(v)))
+    return sort_violations(found)
+
+
+def sort_violations(violations: list[Any]) -> list[Any]:
+    """A stable order: by focus, path, severity, message, shape, constraint, value."""
+    return sorted(violations, key=lambda v: tuple(part or "" for part in astuple(v)))
 
 
 def _path_graph(path: Any, report: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:

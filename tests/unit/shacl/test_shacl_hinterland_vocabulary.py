@@ -154,7 +154,8 @@ def test_print_file_metadata_is_checked() -> None:
     subject["triangleCount"] = -1
     subject["watertight"] = "yes"
     subject["carbonFootprint"] = {"type": "CarbonFootprint", "co2e": -3}
-    result = validate_shapes(document, "hinterland")
+    with pytest.warns(UserWarning, match="weird boolean"):  # rdflib on "yes"^^xsd:boolean
+        result = validate_shapes(document, "hinterland")
     paths = set(_by_path(result))
     assert {"format", "boundingBox", "triangleCount", "watertight", "carbonFootprint"} <= paths
     assert any("STL, 3MF" in m for m in _by_path(result)["format"])
