@@ -361,3 +361,23 @@ async def test_trust_list_policy_accepts_only_listed_issuers(
         assert [e["name"] for e in await catalog.all_entries()] == ["Listed printing"]
     finally:
         await catalog.close()
+
+
+async def test_a_did_web_catalog_serves_its_did_document(
+    tmp_path: Path, migrated_url: str, did_host: DidHost
+) -> None:
+    did = "did:web:catalog.example%3A8443"
+    catalog = CatalogClient(
+        catalog_settings(tmp_path, migrated_url, did=did, participant_policy="open")
+    )
+    try:
+        document = (await catalog.http.get("/.well-known/did.json")).json()
+        assert document["id"] == did
+        assert (await catalog.http.get("/other/did.json")).status_code == 404
+        published = await catalog.publish(print_service(did_host.party("dw"), "x", name="X"))
+        compliance = published.json()["complianceCredential"]
+        assert compliance["proof"]["verificationMethod"] == f"{did}#key-1"
+        offline = DidResolver(documents={did: document}, network=False)
+        assert (await verify_document(compliance, resolver=offline)).valid
+    finally:
+        await catalog.close()
