@@ -199,10 +199,14 @@ class CatalogStore:
         for field in MULTI_FIELDS:
             for value in new.claims.get(field):
                 values.setdefault((field, value.lower()[:512]), value[:512])
-        session.add_all(
-            EntryValueRow(entry_row=row.row_id, field=field, norm=norm, value=value)
-            for (field, norm), value in values.items()
-        )
+        if values:  # one executemany round trip instead of one insert per value
+            await session.execute(
+                sa.insert(EntryValueRow),
+                [
+                    {"entry_row": row.row_id, "field": field, "norm": norm, "value": value}
+                    for (field, norm), value in values.items()
+                ],
+            )
         if self.sqlite:
             await session.execute(
                 sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
