@@ -24,7 +24,7 @@ from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, Par
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
 from catalog.text import index_text
 from hinterland.db import session_factory
-from hinterland.errors import Conflict, NotFound
+from hinterland.errors import NotFound
 
 Clock = Callable[[], datetime]
 _LOCK_KEY = 0x6869_6E74_6361  # "hintca": the catalog's advisory-lock id
@@ -419,4 +419,4 @@ def _version_key(row: EntryRow) -> tuple[datetime, str]:
     return (aware(row.issued) or _EPOCH, row.sha256)
 
 
-__all__ = ["CatalogStore", "Conflict", "effective_status", "row_to_entry", "utc_now"]
+__all__ = ["CatalogStore", "effective_status", "row_to_entry", "utc_now"]
