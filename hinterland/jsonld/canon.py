@@ -1,8 +1,10 @@
 """Canonical N-Quads (RDFC-1.0, SHA-256) of JSON-LD documents and N-Quads datasets.
 
-JSON-LD goes through pyld expansion (with our loader and context caches) and pyld's
-RDF conversion of the expanded form; the canonicalization itself is ours
-(`hinterland.jsonld.rdfc`): canonical escaping, bounded time and work.
+JSON-LD becomes RDF through the direct walk of `fastrdf` (pyld's context semantics,
+one pass), or pyld's expansion, node map and toRdf where the walk defers; either way
+with our loader and context caches. The canonicalization itself is ours
+(`hinterland.jsonld.rdfc`): canonical escaping, bounded blank nodes, work and time.
+See docs/adr/jsonld-0001-canonicalization.md.
 """
 
 from __future__ import annotations

@@ -7,11 +7,12 @@ uses pyld for everything that carries JSON-LD's subtle semantics (context proces
 property- and type-scoped contexts and their reverting, IRI and value expansion,
 literal conversion of numbers), so it only replaces the bookkeeping.
 
-It covers node objects with plain or `@set` properties, `@id`, `@type` and scalar
-values. Anything else (value objects, `@list`, `@graph`, `@reverse`, `@nest`,
-`@included`, index/language/id/type maps, `@json`, reverse terms, documents that are
-arrays...) raises `Unsupported` before any result is returned, and the caller uses the
-full pyld path. Tests compare both paths on every document they canonicalize.
+It covers node objects with plain, `@set` or `@graph` container properties (`proof`,
+`verifiableCredential`), `@id`, `@type` and scalar values. Anything else (value objects,
+`@list`, the `@graph`/`@reverse`/`@nest`/`@included` keywords, index/language/id/type
+maps, `@json`, reverse terms, documents that are arrays...) raises `Unsupported` before
+any result is returned, and the caller uses the full pyld path. Tests compare both paths
+on a corpus, the Gaia-X fixtures and generated documents.
 """
 
 from __future__ import annotations

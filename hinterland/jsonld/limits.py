@@ -14,20 +14,28 @@ from typing import Any
 from hinterland.errors import InputError, LimitExceeded
 from hinterland.settings import JsonLdSettings
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(rb"[\[\]{}]")
+# A string token always matches from its opening quote: to the closing quote, or to the
+# end of the input if there is none (so a malformed input cannot make the scanner retry
+# from every quote, which would be quadratic).
+_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
+_OPEN = frozenset(b"[{")
+_CLOSE = frozenset(b"]}")
 
 
 def _bytes_depth(data: bytes) -> int:
-    """The maximum bracket nesting of JSON text, ignoring brackets inside strings."""
+    """The maximum bracket nesting of JSON text, ignoring brackets inside strings.
+
+    Linear in the input, whatever it contains.
+    """
     depth = 0
     deepest = 0
-    for match in _BRACKET.finditer(_STRING.sub(b'""', data)):
-        if match.group() in (b"[", b"{"):
+    for match in _TOKEN.finditer(data):
+        first = data[match.start()]
+        if first in _OPEN:
             depth += 1
             if depth > deepest:
                 deepest = depth
-        else:
+        elif first in _CLOSE:
             depth -= 1
     return deepest
 

@@ -22,6 +22,10 @@ class VerifyOptions:
     presentation_purpose: str = "authentication"
     challenge: str | None = None  # a presentation's proof must carry this challenge
     domain: str | None = None  # ... and this domain (replay protection for VPs)
+    max_proofs: int = 64  # in the whole document: each may cost a canonicalization and a
+    # DID resolution, so a document cannot make us do unbounded work
+    max_credentials: int = 64  # embedded in a presentation
+    max_dids: int = 16  # distinct DIDs resolved for one document (each may be a fetch)
 
 
 class CheckStatus(StrEnum):

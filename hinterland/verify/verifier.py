@@ -111,6 +111,7 @@ class _Verification:
         self.cache = CanonicalCache(loader)
         self.report = VerificationReport()
         self._methods: dict[str, dict[str, Any] | DidResolutionError] = {}
+        self._dids: set[str] = set()
 
     # -- parse -------------------------------------------------------------------------
     def parse(self, document: dict[str, Any] | bytes | str) -> dict[str, Any] | None:
@@ -139,7 +140,6 @@ class _Verification:
             )
         else:
             report.add("parse", PASSED, f"JSON object of type {', '.join(kinds)}")
-        report.add("limits", PASSED, "within the size and depth limits")
         return parsed
 
     # -- JSON-LD -----------------------------------------------------------------------
@@ -205,7 +205,13 @@ class _Verification:
             raise cached
         if cached is not None:
             return cached
+        self._dids.add(_did_of(vm_id))
         try:
+            if len(self._dids) > self.options.max_dids:
+                raise DidResolutionError(
+                    f"the document names more than {self.options.max_dids} distinct DIDs; "
+                    "not resolving more"
+                )
             method = await self.resolver.resolve_verification_method(vm_id)
         except DidResolutionError as exc:
             self._methods[vm_id] = exc
@@ -415,6 +421,29 @@ def _credentials(document: dict[str, Any]) -> tuple[bool, list[_Credential]]:
     return False, [_Credential(document, None)]
 
 
+def _within_work_limits(
+    run: _Verification, document: dict[str, Any], credentials: list[_Credential]
+) -> bool:
+    """Refuse documents that would make us canonicalize or resolve without bound."""
+    options = run.options
+    if len(credentials) > options.max_credentials:
+        run.report.add(
+            "limits", FAILED,
+            f"the presentation embeds {len(credentials)} credentials, more than the limit "
+            f"of {options.max_credentials}",
+        )
+        return False
+    nodes = [c.node for c in credentials if c.node is not document] + [document]
+    count = sum(len(proofs_of(node)) for node in nodes)
+    if count > options.max_proofs:
+        run.report.add(
+            "limits", FAILED,
+            f"the document carries {count} proofs, more than the limit of {options.max_proofs}",
+        )
+        return False
+    return True
+
+
 async def verify_document(
     document: dict[str, Any] | bytes | str,
     *,
@@ -431,6 +460,9 @@ async def verify_document(
     if parsed is None:
         return report
     is_vp, credentials = _credentials(parsed)
+    if not _within_work_limits(run, parsed, credentials):
+        return report
+    report.add("limits", PASSED, "within the size, depth, proof and credential limits")
     if is_vp and not credentials:
         report.add("parse", WARNING, "the presentation holds no embedded credentials")
     first_issuer = next((_id_of(c.node.get("issuer")) for c in credentials), None)

@@ -61,3 +61,20 @@ def test_parse_json_names_the_problem() -> None:
         parse_json(b'{"a": }', SETTINGS)
     with pytest.raises(InputError, match="not UTF-8"):
         parse_json(b'{"a": "\xff"}', SETTINGS)
+
+
+def test_malformed_strings_are_scanned_in_linear_time() -> None:
+    # Escaped quotes with no closing quote once made the depth scan restart at every
+    # quote (quadratic: minutes for this input); it must take well under a second.
+    import time
+
+    for data in (b'\\"' * 600_000, b'"\\"' * 600_000 + b"\\"):
+        started = time.monotonic()
+        check_limits(data, JsonLdSettings())
+        assert time.monotonic() - started < 2.0
+
+
+def test_brackets_after_an_unterminated_string_do_not_count() -> None:
+    check_limits(b'["' + b"[" * 100, SETTINGS)
+    with pytest.raises(LimitExceeded):
+        check_limits(b'"]"' + b"[" * 9, SETTINGS)
