@@ -166,8 +166,10 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
             for row in (await session.scalars(sa.select(e).where(e.row_id.in_(ids)))).all()
         }
         rows = [by_id[i] for i in ids if i in by_id]
-        capped = sa.select(e.row_id).where(*scan).limit(COUNT_CAP + 1).subquery()
-        total = int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
+        if not query.cursor and len(ids) <= query.limit:
+            total = len(ids)  # the whole result is on this page: nothing left to count
+        else:
+            total = await _count(store, session, query, now)
         facets = await _facets(store, session, query, now) if query.facets else {}
     more = len(rows) > query.limit
     rows = rows[: query.limit]
@@ -179,6 +181,35 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
         next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
         facets=facets,
     )
+
+
+async def _count(
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> int:
+    """Matches, counted up to COUNT_CAP + 1. On SQLite, a value filter drives the count
+    through its (field, norm, entry_row) index rather than probing every entry."""
+    e = EntryRow
+    filters = [(n, [v.strip().lower() for v in vs if v.strip()]) for n, vs in query.filters.items()]
+    filters = [(n, norms) for n, norms in filters if norms]
+    if store.sqlite and filters and not query_tokens(query.q):
+        name, norms = filters[0]
+        rest = SearchQuery(
+            q=query.q, filters=dict(filters[1:]), issuers=query.issuers, statuses=query.statuses
+        )
+        v = EntryValueRow
+        driven = (
+            sa.select(e.row_id)
+            .distinct()
+            .select_from(v)
+            .join(e, e.row_id == v.entry_row)
+            .where(v.field == name, v.norm.in_(norms), *_conditions(store, rest, now))
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        return int(await session.scalar(sa.select(sa.func.count()).select_from(driven)) or 0)
+    scan = _conditions(store, query, now, newest_first=True)
+    capped = sa.select(e.row_id).where(*scan).limit(COUNT_CAP + 1).subquery()
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
 
 
 def _sample(conditions: list[sa.ColumnElement[bool]]) -> sa.ScalarSelect[int]:

@@ -180,6 +180,15 @@ async def test_search_filters_facets_and_pages(store: CatalogStore, clock: Clock
     both = await search(store, SearchQuery(filters={"format": ["JSON", "3MF"]}))
     assert sorted(e.name for e in both.items) == ["Carbon footprint data", "FDM printing Munich"]
     assert (await search(store, SearchQuery(issuers=["did:web:other.example"]))).total == 1
+    # counted beyond one page: an entry with two matching values counts once
+    counted = await search(store, SearchQuery(filters={"format": ["STL", "3MF"]}, limit=1))
+    assert counted.total == 2 and counted.next_cursor is not None
+    counted = await search(
+        store, SearchQuery(filters={"format": ["STL"], "country": ["DE"]}, limit=1)
+    )
+    assert counted.total == 2
+    counted = await search(store, SearchQuery(q="printing", filters={"format": ["STL"]}, limit=1))
+    assert counted.total == 2
     assert (
         await search(store, SearchQuery(q="printing", filters={"region": ["de-sn"]}))
     ).total == 1
