@@ -170,7 +170,12 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
             total = len(ids)  # the whole result is on this page: nothing left to count
         else:
             total = await _count(store, session, query, now)
-        facets = await _facets(store, session, query, now) if query.facets else {}
+        whole = not query.cursor and len(ids) <= query.limit  # this page is every match
+        facets = (
+            await _facets(store, session, query, now, ids if whole else None)
+            if query.facets
+            else {}
+        )
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     return SearchPage(
@@ -212,24 +217,28 @@ async def _count(
     return int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
 
 
-def _sample(conditions: list[sa.ColumnElement[bool]]) -> sa.ScalarSelect[int]:
+async def _sample(session: AsyncSession, conditions: list[sa.ColumnElement[bool]]) -> list[int]:
+    """The row ids of the newest FACET_SAMPLE matches, fetched once per facet family."""
     e = EntryRow
-    return (
-        sa.select(e.row_id)
-        .where(*conditions)
-        .order_by(e.row_id.desc())
-        .limit(FACET_SAMPLE)
-        .scalar_subquery()
-    )
+    query = sa.select(e.row_id).where(*conditions).order_by(e.row_id.desc()).limit(FACET_SAMPLE)
+    return list((await session.scalars(query)).all())
 
 
 async def _facets(
-    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+    store: CatalogStore,
+    session: AsyncSession,
+    query: SearchQuery,
+    now: datetime,
+    known: list[int] | None = None,
 ) -> dict[str, list[tuple[str, int]]]:
     """Facet counts over the matches, exact up to FACET_SAMPLE matches and over the newest
     FACET_SAMPLE beyond (counting values of 100,000 entries per request is too slow)."""
     e = EntryRow
-    matching = _sample(_conditions(store, query, now, newest_first=True))
+    matching = (
+        known
+        if known is not None
+        else await _sample(session, _conditions(store, query, now, newest_first=True))
+    )
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     v = EntryValueRow
     # On SQLite, drive from the sampled entries, not from every value of a field.
@@ -249,7 +258,9 @@ async def _facets(
     counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
     # The status facet ignores the status filter, so people see what else there is.
     status_expr = effective_status(now)
-    any_status = _sample(_conditions(store, query, now, with_status=False))
+    any_status = await _sample(
+        session, _conditions(store, query, now, with_status=False, newest_first=True)
+    )
     status_rows = await session.execute(
         sa.select(status_expr, sa.func.count())
         .where(e.row_id.in_(any_status))
