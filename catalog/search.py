@@ -170,19 +170,14 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
             total = len(ids)  # the whole result is on this page: nothing left to count
         else:
             total = await _count(store, session, query, now)
-        whole = not query.cursor and len(ids) <= query.limit  # this page is every match
-        facets = (
-            await _facets(store, session, query, now, ids if whole else None)
-            if query.facets
-            else {}
-        )
+        facets, sampled = await _facets(store, session, query, now) if query.facets else ({}, False)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     return SearchPage(
         items=[row_to_entry(r, now) for r in rows],
         total=min(total, COUNT_CAP),
         total_exact=total <= COUNT_CAP,
-        facets_sampled=query.facets and total > FACET_SAMPLE,
+        facets_sampled=sampled,
         next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
         facets=facets,
     )
@@ -225,49 +220,52 @@ async def _sample(session: AsyncSession, conditions: list[sa.ColumnElement[bool]
 
 
 async def _facets(
-    store: CatalogStore,
-    session: AsyncSession,
-    query: SearchQuery,
-    now: datetime,
-    known: list[int] | None = None,
-) -> dict[str, list[tuple[str, int]]]:
-    """Facet counts over the matches, exact up to FACET_SAMPLE matches and over the newest
-    FACET_SAMPLE beyond (counting values of 100,000 entries per request is too slow)."""
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+    """Facet counts over the matches and whether they were sampled: exact up to
+    FACET_SAMPLE matches (of any status), over the newest FACET_SAMPLE matches beyond
+    (counting values of 100,000 entries per request is too slow)."""
     e = EntryRow
-    matching = (
-        known
-        if known is not None
-        else await _sample(session, _conditions(store, query, now, newest_first=True))
-    )
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    v = EntryValueRow
-    # On SQLite, drive from the sampled entries, not from every value of a field.
-    field: sa.ColumnElement[str] = (
-        sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
-    )
-    value_rows = await session.execute(
-        sa.select(v.field, sa.func.min(v.value), sa.func.count())
-        .where(v.entry_row.in_(matching), field.in_([f for f in FACETS if f in VALUE_FILTERS]))
-        .group_by(v.field, v.norm)
-    )
-    for name, value, count in value_rows:
-        counts[name][value] = int(count)
-    issuer_rows = await session.execute(
-        sa.select(e.issuer, sa.func.count()).where(e.row_id.in_(matching)).group_by(e.issuer)
-    )
-    counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
-    # The status facet ignores the status filter, so people see what else there is.
+    # One sample of every status: the status facet ignores the status filter (so people
+    # see what else there is), and when the sample is complete it holds the matches too.
     status_expr = effective_status(now)
-    any_status = await _sample(
-        session, _conditions(store, query, now, with_status=False, newest_first=True)
-    )
-    status_rows = await session.execute(
-        sa.select(status_expr, sa.func.count())
-        .where(e.row_id.in_(any_status))
-        .group_by(status_expr)
-    )
-    counts["status"] = {status: int(count) for status, count in status_rows}
-    return {
+    any_status = (
+        await session.execute(
+            sa.select(e.row_id, status_expr)
+            .where(*_conditions(store, query, now, with_status=False))
+            .order_by(e.row_id.desc())
+            .limit(FACET_SAMPLE + 1)
+        )
+    ).all()
+    sampled = len(any_status) > FACET_SAMPLE
+    any_status = any_status[:FACET_SAMPLE]
+    for _, status in any_status:
+        counts["status"][status] = counts["status"].get(status, 0) + 1
+    if sampled:
+        matching = await _sample(session, _conditions(store, query, now, newest_first=True))
+    else:
+        wanted = set(query.statuses or ["active"])
+        matching = [row_id for row_id, status in any_status if status in wanted]
+    if matching:
+        v = EntryValueRow
+        # On SQLite, drive from the sampled entries, not from every value of a field.
+        field: sa.ColumnElement[str] = (
+            sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
+        )
+        value_rows = await session.execute(
+            sa.select(v.field, sa.func.min(v.value), sa.func.count())
+            .where(v.entry_row.in_(matching), field.in_([f for f in FACETS if f in VALUE_FILTERS]))
+            .group_by(v.field, v.norm)
+        )
+        for name, value, count in value_rows:
+            counts[name][value] = int(count)
+        issuer_rows = await session.execute(
+            sa.select(e.issuer, sa.func.count()).where(e.row_id.in_(matching)).group_by(e.issuer)
+        )
+        counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
+    facets = {
         name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
         for name, values in counts.items()
     }
+    return facets, sampled
