@@ -116,7 +116,11 @@ class Federation:
         entry_id = str(item.get("entryId", ""))
         try:
             if kind == "added" and isinstance(item.get("document"), dict):
-                result = await self.ingestor.ingest(item["document"], origin=peer)
+                # Prefer the exact text, so the stored document stays byte for byte what its
+                # issuer signed; it is verified like any other body.
+                text = item.get("documentText")
+                body = text if isinstance(text, str) else item["document"]
+                result = await self.ingestor.ingest(body, origin=peer)
                 if result.created:
                     report.added += 1
                 else:

@@ -107,6 +107,13 @@ def test_three_catalogs_in_a_triangle_converge(tmp_path: Path, did_host: DidHost
             for name in names:
                 feed = httpx.get(f"{urls[name]}/changes", params={"limit": 1000}).json()
                 assert sum(1 for i in feed["items"] if i["kind"] == "added") == 6
+            # peers keep each document byte for byte as its issuer sent it
+            for entry_id in first:
+                texts = {
+                    httpx.get(f"{urls[n]}/self-descriptions/{entry_id}/document").text
+                    for n in names
+                }
+                assert len(texts) == 1
 
             # a revocation at b (signed by its issuer) reaches every catalog
             bravo_offer = next(

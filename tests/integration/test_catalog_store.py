@@ -227,3 +227,27 @@ async def test_onboarding_records_participant(store: CatalogStore) -> None:
     assert await store.participant("did:web:nobody.example") is None
     await store.revoke(legal.id, "{}")
     assert await store.participant("did:web:acme.example") is None
+
+
+async def test_a_failure_inside_the_write_leaves_nothing_half_stored(
+    store: CatalogStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    async def broken_index(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_index", broken_index)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await store.add(entry(1))
+    async with engine.connect() as conn:
+        for table in (
+            "catalog_entries",
+            "catalog_entry_documents",
+            "catalog_entry_values",
+            "catalog_changes",
+        ):
+            count = (await conn.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar()
+            assert count == 0, table
+    monkeypatch.undo()
+    assert (await store.add(entry(1))).created  # and the store still works
