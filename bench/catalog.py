@@ -310,8 +310,10 @@ async def bulk_load(url: str, count: int) -> None:
                     ),
                     fts,
                 )
-        if not sqlite:
-            await conn.execute(sa.text("ANALYZE"))
+    if not sqlite:  # what autovacuum would do: statistics and the visibility map
+        async with engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(sa.text("VACUUM ANALYZE"))
     await engine.dispose()
 
 
