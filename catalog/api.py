@@ -9,11 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import QueryParams
 
+from catalog.credentials import KernelSigner, did_document_path
 from catalog.matching import matches
 from catalog.records import Entry
 from catalog.search import VALUE_FILTERS, SearchPage, SearchQuery, search
 from catalog.service import CatalogService
-from hinterland.errors import InputError, LimitExceeded
+from hinterland.errors import InputError, LimitExceeded, NotFound
 
 router = APIRouter()
 MAX_CHANGES_PAGE = 1_000
@@ -87,7 +88,9 @@ def page_json(page: SearchPage) -> dict[str, Any]:
     return {
         "items": [summary(e) for e in page.items],
         "total": page.total,
+        "totalExact": page.total_exact,
         "nextCursor": page.next_cursor,
+        "facetsSampled": page.facets_sampled,
         "facets": {
             name: [{"value": value, "count": count} for value, count in values]
             for name, values in page.facets.items()
@@ -242,6 +245,16 @@ async def federation_sync(request: Request) -> dict[str, Any]:
 async def federation_peers(request: Request) -> dict[str, Any]:
     """Each peer's cursor and the outcome of the last pull."""
     return {"peers": await service_of(request).store.peers()}
+
+
+@router.get("/{path:path}/did.json", include_in_schema=False)
+async def did_document(path: str, request: Request) -> JSONResponse:
+    """The catalog's own DID document when its DID is a did:web served here."""
+    signer = service_of(request).signer
+    document = signer.did_document() if isinstance(signer, KernelSigner) else None
+    if document is None or did_document_path(signer.did) != f"/{path}/did.json":
+        raise NotFound(f"no DID document at /{path}/did.json")
+    return JSONResponse(document, media_type="application/did+json")
 
 
 @router.get("/health")

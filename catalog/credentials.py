@@ -10,7 +10,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from catalog import vocab
-from hinterland.did import did_key_from_public_key, did_key_verification_method_id
+from hinterland.did import (
+    did_key_from_public_key,
+    did_key_verification_method_id,
+    did_web_document,
+    did_web_url,
+)
 from hinterland.keys import PrivateKey, load_private_key
 from hinterland.proofs import sign_document
 
@@ -49,9 +54,23 @@ class KernelSigner:
         public = key.public()
         return cls(key, did_key_from_public_key(public), did_key_verification_method_id(public))
 
+    def did_document(self) -> dict[str, Any] | None:
+        """The DID document to serve when the catalog's DID is a did:web (else None)."""
+        if not self.did.startswith("did:web:"):
+            return None
+        return did_web_document(self.did, self.key.public())
+
     def sign(self, document: dict[str, Any]) -> dict[str, Any]:
         """Sign with eddsa-rdfc-2022 for assertions."""
         return sign_document(document, self.key, verification_method=self.verification_method)
+
+
+def did_document_path(did: str) -> str | None:
+    """The URL path at which a did:web's document is served (None for other methods)."""
+    if not did.startswith("did:web:"):
+        return None
+    url = did_web_url(did)
+    return "/" + url.split("://", 1)[1].split("/", 1)[1]
 
 
 def _iso(moment: datetime) -> str:

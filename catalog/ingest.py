@@ -95,9 +95,6 @@ class Ingestor:
                 f"{c.get('name')}: {c.get('reason')}" for c in verification.failures()
             )
             raise DescriptionRejected(f"self-description rejected: {reasons}", verification.report)
-        known = await self.store.find_by_sha256(sha256)
-        if known is not None:
-            return IngestResult(entry=known, created=False, report=verification.report)
         entry_id = entry_id_for(sha256)
         compliance = self.signer.sign(
             compliance_credential(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hinterland.db import Base
 
@@ -20,26 +20,44 @@ class EntryRow(Base):
 
     row_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     id: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    issuer: Mapped[str] = mapped_column(sa.String(2048), index=True)
+    issuer: Mapped[str] = mapped_column(sa.String(2048))
     subject_id: Mapped[str | None] = mapped_column(sa.String(2048), index=True)
     types: Mapped[str] = mapped_column(sa.Text())  # JSON list of local type names
-    status: Mapped[str] = mapped_column(sa.String(16), index=True)
-    document: Mapped[str] = mapped_column(sa.Text())  # exactly as received
+    status: Mapped[str] = mapped_column(sa.String(16))
     sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
     name: Mapped[str] = mapped_column(sa.Text(), default="")
     description: Mapped[str] = mapped_column(sa.Text(), default="")
     claims: Mapped[str] = mapped_column(sa.Text())  # JSON of the extracted claims
-    search_text: Mapped[str] = mapped_column(sa.Text(), default="")
     issued: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    valid_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
+    valid_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     origin: Mapped[str] = mapped_column(sa.String(2048), default="local")
     created: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     updated: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    superseded_by: Mapped[str | None] = mapped_column(sa.String(64))
+    blob: Mapped[EntryBlobRow] = relationship(
+        lazy="joined", cascade="all, delete-orphan", single_parent=True
+    )
+
+    __table_args__ = (
+        sa.Index("ix_catalog_entries_status_valid_until", "status", "valid_until"),
+        sa.Index("ix_catalog_entries_issuer_status", "issuer", "status"),
+    )
+
+
+class EntryBlobRow(Base):
+    """The wide parts of an entry, apart so that scans of `catalog_entries` stay narrow."""
+
+    __tablename__ = "catalog_entry_documents"
+
+    row_id: Mapped[int] = mapped_column(
+        BigId, sa.ForeignKey("catalog_entries.row_id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(sa.Text())  # exactly as received
     report: Mapped[str] = mapped_column(sa.Text())  # JSON verification report
     compliance: Mapped[str | None] = mapped_column(sa.Text())  # signed compliance credential
     revocation: Mapped[str | None] = mapped_column(sa.Text())  # signed revocation, as received
-    superseded_by: Mapped[str | None] = mapped_column(sa.String(64))
     rdf: Mapped[str] = mapped_column(sa.Text(), default="")  # N-Triples of the claims graph
+    search_text: Mapped[str] = mapped_column(sa.Text(), default="")
 
 
 class EntryValueRow(Base):
@@ -54,7 +72,7 @@ class EntryValueRow(Base):
     norm: Mapped[str] = mapped_column(sa.String(512), primary_key=True)
     value: Mapped[str] = mapped_column(sa.String(512))
 
-    __table_args__ = (sa.Index("ix_catalog_entry_values_field_norm", "field", "norm"),)
+    __table_args__ = (sa.Index("ix_catalog_entry_values_field_norm", "field", "norm", "entry_row"),)
 
 
 class ParticipantRow(Base):

@@ -10,7 +10,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from catalog.models import EntryRow, EntryValueRow
 from catalog.records import STATUSES, Entry
@@ -22,6 +21,8 @@ VALUE_FILTERS = ("type", "keyword", "country", "region", "format", "material", "
 FACETS = ("type", "issuer", "status", "country", "region", "format", "material", "keyword")
 MAX_FILTER_VALUES = 20
 MAX_FACET_VALUES = 25
+COUNT_CAP = 10_000
+FACET_SAMPLE = 1_000
 
 
 @dataclass
@@ -45,6 +46,8 @@ class SearchPage:
     total: int
     next_cursor: str | None
     facets: dict[str, list[tuple[str, int]]]
+    total_exact: bool = True  # False: at least `total` matches
+    facets_sampled: bool = False  # True: facets count the newest FACET_SAMPLE matches
 
 
 def encode_cursor(row_id: int) -> str:
@@ -77,8 +80,15 @@ def _validate(query: SearchQuery) -> None:
 
 
 def _conditions(
-    store: CatalogStore, query: SearchQuery, now: datetime, *, with_status: bool = True
+    store: CatalogStore,
+    query: SearchQuery,
+    now: datetime,
+    *,
+    with_status: bool = True,
+    newest_first: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of a search. `newest_first` hints SQLite to walk the table in row
+    order (and stop after a page) instead of sorting every entry of a status first."""
     e = EntryRow
     conditions: list[sa.ColumnElement[bool]] = []
     words = query_tokens(query.q)
@@ -104,15 +114,38 @@ def _conditions(
         norms = [v.strip().lower() for v in values if v.strip()]
         if not norms:
             continue
-        v = aliased(EntryValueRow)
+        v = EntryValueRow
         conditions.append(
-            sa.exists().where(v.entry_row == e.row_id, v.field == name, v.norm.in_(norms))
+            e.row_id.in_(sa.select(v.entry_row).where(v.field == name, v.norm.in_(norms)))
         )
     if query.issuers:
         conditions.append(e.issuer.in_(query.issuers))
     if with_status:
-        conditions.append(effective_status(now).in_(query.statuses or ["active"]))
+        status: sa.ColumnElement[str] | None = None
+        if newest_first and store.sqlite:
+            status = sa.literal_column("+catalog_entries.status")  # unary + disables the index
+        conditions.append(status_condition(query.statuses or ["active"], now, status))
     return conditions
+
+
+def status_condition(
+    statuses: list[str], now: datetime, status: sa.ColumnElement[str] | None = None
+) -> sa.ColumnElement[bool]:
+    """Entries whose *effective* status is one of `statuses`, written so that the
+    (status, valid_until) index answers it: an active entry past validUntil is expired."""
+    e = EntryRow
+    column: sa.ColumnElement[str] = status if status is not None else e.status.expression
+    alive = sa.or_(e.valid_until.is_(None), e.valid_until > now)
+    parts: list[sa.ColumnElement[bool]] = []
+    for wanted in dict.fromkeys(statuses):
+        if wanted == "active":
+            parts.append(sa.and_(column == "active", alive))
+        elif wanted == "expired":
+            parts.append(column == "expired")
+            parts.append(sa.and_(column == "active", e.valid_until <= now))
+        else:
+            parts.append(column == wanted)
+    return sa.or_(*parts)
 
 
 async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
@@ -120,57 +153,119 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
     _validate(query)
     now = store.clock()
     e = EntryRow
-    conditions = _conditions(store, query, now)
-    page_query = sa.select(e).where(*conditions).order_by(e.row_id.desc()).limit(query.limit + 1)
+    scan = _conditions(store, query, now, newest_first=True)
+    # Ids first, rows second: ordering narrow index entries is cheap, ordering wide rows
+    # (documents, reports) is what made pages slow.
+    page_query = sa.select(e.row_id).where(*scan).order_by(e.row_id.desc()).limit(query.limit + 1)
     if query.cursor:
         page_query = page_query.where(e.row_id < decode_cursor(query.cursor))
     async with store.read() as session:
-        rows = list((await session.scalars(page_query)).all())
-        total = int(
-            await session.scalar(sa.select(sa.func.count()).select_from(e).where(*conditions)) or 0
-        )
-        facets = await _facets(store, session, query, conditions, now) if query.facets else {}
+        ids = list((await session.scalars(page_query)).all())
+        by_id = {
+            row.row_id: row
+            for row in (await session.scalars(sa.select(e).where(e.row_id.in_(ids)))).all()
+        }
+        rows = [by_id[i] for i in ids if i in by_id]
+        if not query.cursor and len(ids) <= query.limit:
+            total = len(ids)  # the whole result is on this page: nothing left to count
+        else:
+            total = await _count(store, session, query, now)
+        facets, sampled = await _facets(store, session, query, now) if query.facets else ({}, False)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     return SearchPage(
         items=[row_to_entry(r, now) for r in rows],
-        total=total,
+        total=min(total, COUNT_CAP),
+        total_exact=total <= COUNT_CAP,
+        facets_sampled=sampled,
         next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
         facets=facets,
     )
 
 
-async def _facets(
-    store: CatalogStore,
-    session: AsyncSession,
-    query: SearchQuery,
-    conditions: list[sa.ColumnElement[bool]],
-    now: datetime,
-) -> dict[str, list[tuple[str, int]]]:
+async def _count(
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> int:
+    """Matches, counted up to COUNT_CAP + 1. On SQLite, a value filter drives the count
+    through its (field, norm, entry_row) index rather than probing every entry."""
     e = EntryRow
-    matching = sa.select(e.row_id).where(*conditions).scalar_subquery()
+    filters = [(n, [v.strip().lower() for v in vs if v.strip()]) for n, vs in query.filters.items()]
+    filters = [(n, norms) for n, norms in filters if norms]
+    if store.sqlite and filters and not query_tokens(query.q):
+        name, norms = filters[0]
+        rest = SearchQuery(
+            q=query.q, filters=dict(filters[1:]), issuers=query.issuers, statuses=query.statuses
+        )
+        v = EntryValueRow
+        driven = (
+            sa.select(e.row_id)
+            .distinct()
+            .select_from(v)
+            .join(e, e.row_id == v.entry_row)
+            .where(v.field == name, v.norm.in_(norms), *_conditions(store, rest, now))
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        return int(await session.scalar(sa.select(sa.func.count()).select_from(driven)) or 0)
+    scan = _conditions(store, query, now, newest_first=True)
+    capped = sa.select(e.row_id).where(*scan).limit(COUNT_CAP + 1).subquery()
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
+
+
+async def _sample(session: AsyncSession, conditions: list[sa.ColumnElement[bool]]) -> list[int]:
+    """The row ids of the newest FACET_SAMPLE matches, fetched once per facet family."""
+    e = EntryRow
+    query = sa.select(e.row_id).where(*conditions).order_by(e.row_id.desc()).limit(FACET_SAMPLE)
+    return list((await session.scalars(query)).all())
+
+
+async def _facets(
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+    """Facet counts over the matches and whether they were sampled: exact up to
+    FACET_SAMPLE matches (of any status), over the newest FACET_SAMPLE matches beyond
+    (counting values of 100,000 entries per request is too slow)."""
+    e = EntryRow
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    v = EntryValueRow
-    value_rows = await session.execute(
-        sa.select(v.field, sa.func.min(v.value), sa.func.count())
-        .where(v.entry_row.in_(matching), v.field.in_([f for f in FACETS if f in VALUE_FILTERS]))
-        .group_by(v.field, v.norm)
-    )
-    for name, value, count in value_rows:
-        counts[name][value] = int(count)
-    issuer_rows = await session.execute(
-        sa.select(e.issuer, sa.func.count()).where(*conditions).group_by(e.issuer)
-    )
-    counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
-    # The status facet ignores the status filter, so people see what else there is.
+    # One sample of every status: the status facet ignores the status filter (so people
+    # see what else there is), and when the sample is complete it holds the matches too.
     status_expr = effective_status(now)
-    status_rows = await session.execute(
-        sa.select(status_expr, sa.func.count())
-        .where(*_conditions(store, query, now, with_status=False))
-        .group_by(status_expr)
-    )
-    counts["status"] = {status: int(count) for status, count in status_rows}
-    return {
+    any_status = (
+        await session.execute(
+            sa.select(e.row_id, status_expr)
+            .where(*_conditions(store, query, now, with_status=False))
+            .order_by(e.row_id.desc())
+            .limit(FACET_SAMPLE + 1)
+        )
+    ).all()
+    sampled = len(any_status) > FACET_SAMPLE
+    any_status = any_status[:FACET_SAMPLE]
+    for _, status in any_status:
+        counts["status"][status] = counts["status"].get(status, 0) + 1
+    if sampled:
+        matching = await _sample(session, _conditions(store, query, now, newest_first=True))
+    else:
+        wanted = set(query.statuses or ["active"])
+        matching = [row_id for row_id, status in any_status if status in wanted]
+    if matching:
+        v = EntryValueRow
+        # On SQLite, drive from the sampled entries, not from every value of a field.
+        field: sa.ColumnElement[str] = (
+            sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
+        )
+        value_rows = await session.execute(
+            sa.select(v.field, sa.func.min(v.value), sa.func.count())
+            .where(v.entry_row.in_(matching), field.in_([f for f in FACETS if f in VALUE_FILTERS]))
+            .group_by(v.field, v.norm)
+        )
+        for name, value, count in value_rows:
+            counts[name][value] = int(count)
+        issuer_rows = await session.execute(
+            sa.select(e.issuer, sa.func.count()).where(e.row_id.in_(matching)).group_by(e.issuer)
+        )
+        counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
+    facets = {
         name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
         for name, values in counts.items()
     }
+    return facets, sampled

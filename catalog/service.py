@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -125,7 +125,3 @@ class CatalogService:
                 catalog_url=options.base_url,
             )
         )
-
-    def compliance_expiry(self, issued: datetime) -> datetime:
-        """When a compliance credential issued now runs out (for display)."""
-        return issued + timedelta(days=self.settings.catalog.compliance_validity_days)

@@ -23,7 +23,7 @@ import pyoxigraph as ox
 import sqlalchemy as sa
 
 from catalog import vocab
-from catalog.models import EntryRow
+from catalog.models import EntryBlobRow, EntryRow
 from catalog.store import CatalogStore, effective_status
 from hinterland.errors import HinterlandError, InputError, LimitExceeded
 
@@ -94,9 +94,9 @@ class SparqlIndex:
         now = self.store.clock()
         async with self.store.read() as session:
             rows = await session.execute(
-                sa.select(EntryRow.id, effective_status(now), EntryRow.rdf).where(
-                    EntryRow.id.in_(entry_ids)
-                )
+                sa.select(EntryRow.id, effective_status(now), EntryBlobRow.rdf)
+                .join(EntryBlobRow, EntryBlobRow.row_id == EntryRow.row_id)
+                .where(EntryRow.id.in_(entry_ids))
             )
             current = {entry_id: (status, rdf) for entry_id, status, rdf in rows}
         for entry_id in entry_ids:

@@ -18,13 +18,14 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import lazyload
 
 from catalog.claims import MULTI_FIELDS
-from catalog.models import ChangeRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
+from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
 from catalog.text import index_text
 from hinterland.db import session_factory
-from hinterland.errors import Conflict, NotFound
+from hinterland.errors import NotFound
 
 Clock = Callable[[], datetime]
 _LOCK_KEY = 0x6869_6E74_6361  # "hintca": the catalog's advisory-lock id
@@ -61,7 +62,7 @@ def row_to_entry(row: EntryRow, now: datetime) -> Entry:
         subject_id=row.subject_id,
         types=json.loads(row.types),
         status=status,  # type: ignore[arg-type]
-        document=row.document,
+        document=row.blob.document,
         sha256=row.sha256,
         name=row.name,
         description=row.description,
@@ -71,9 +72,9 @@ def row_to_entry(row: EntryRow, now: datetime) -> Entry:
         origin=row.origin,
         created=aware(row.created) or now,
         updated=aware(row.updated) or now,
-        report=json.loads(row.report),
-        compliance=json.loads(row.compliance) if row.compliance else None,
-        revocation=json.loads(row.revocation) if row.revocation else None,
+        report=json.loads(row.blob.report),
+        compliance=json.loads(row.blob.compliance) if row.blob.compliance else None,
+        revocation=json.loads(row.blob.revocation) if row.blob.revocation else None,
         superseded_by=row.superseded_by,
         row_id=row.row_id,
     )
@@ -125,10 +126,11 @@ class CatalogStore:
         """
         now = self.clock()
         async with self.write() as session:
-            existing = await session.scalar(
-                sa.select(EntryRow).where(EntryRow.sha256 == new.sha256)
+            known = await session.scalar(
+                sa.select(EntryRow.row_id).where(EntryRow.sha256 == new.sha256)
             )
-            if existing is not None:
+            if known is not None:
+                existing = await session.get_one(EntryRow, known)
                 return AddResult(row_to_entry(existing, now), created=False)
             claims = new.claims
             status = "active"
@@ -138,7 +140,9 @@ class CatalogStore:
             if claims.subject_id:
                 siblings = (
                     await session.scalars(
-                        sa.select(EntryRow).where(
+                        sa.select(EntryRow)
+                        .options(lazyload(EntryRow.blob))  # versions need no documents
+                        .where(
                             EntryRow.issuer == new.issuer,
                             EntryRow.subject_id == claims.subject_id,
                         )
@@ -164,22 +168,24 @@ class CatalogStore:
                 subject_id=claims.subject_id,
                 types=json.dumps(claims.types),
                 status=status,
-                document=new.document,
                 sha256=new.sha256,
                 name=claims.name,
                 description=claims.description,
                 claims=json.dumps(claims.to_dict()),
-                search_text=index_text(claims.search_text()),
                 issued=claims.issued,
                 valid_until=claims.valid_until,
                 origin=new.origin,
                 created=now,
                 updated=now,
+                superseded_by=superseded_by,
+            )
+            row.blob = EntryBlobRow(
+                document=new.document,
                 report=json.dumps(new.report),
                 compliance=json.dumps(new.compliance) if new.compliance else None,
                 revocation=None,
-                superseded_by=superseded_by,
                 rdf=new.rdf,
+                search_text=index_text(claims.search_text()),
             )
             session.add(row)
             await session.flush()
@@ -197,14 +203,18 @@ class CatalogStore:
         for field in MULTI_FIELDS:
             for value in new.claims.get(field):
                 values.setdefault((field, value.lower()[:512]), value[:512])
-        session.add_all(
-            EntryValueRow(entry_row=row.row_id, field=field, norm=norm, value=value)
-            for (field, norm), value in values.items()
-        )
+        if values:  # one executemany round trip instead of one insert per value
+            await session.execute(
+                sa.insert(EntryValueRow),
+                [
+                    {"entry_row": row.row_id, "field": field, "norm": norm, "value": value}
+                    for (field, norm), value in values.items()
+                ],
+            )
         if self.sqlite:
             await session.execute(
                 sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
-                {"r": row.row_id, "t": row.search_text},
+                {"r": row.row_id, "t": row.blob.search_text},
             )
         else:
             await session.execute(
@@ -212,7 +222,7 @@ class CatalogStore:
                     "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
                     "WHERE row_id = :r"
                 ),
-                {"r": row.row_id, "t": row.search_text},
+                {"r": row.row_id, "t": row.blob.search_text},
             )
 
     async def _onboard(self, session: AsyncSession, new: NewEntry, now: datetime) -> None:
@@ -261,7 +271,7 @@ class CatalogStore:
                 raise NotFound(f"no self-description with id {entry_id!r}")
             if row.status != "revoked":
                 row.status = "revoked"
-                row.revocation = revocation
+                row.blob.revocation = revocation
                 row.updated = now
                 session.add(ChangeRow(entry_id=entry_id, kind="revoked", at=now))
                 await session.execute(
@@ -338,8 +348,11 @@ class CatalogStore:
         """Feed items after cursor `since`, oldest first, with documents for additions."""
         async with self.read() as session:
             rows = await session.execute(
-                sa.select(ChangeRow, EntryRow.sha256, EntryRow.document, EntryRow.revocation)
+                sa.select(
+                    ChangeRow, EntryRow.sha256, EntryBlobRow.document, EntryBlobRow.revocation
+                )
                 .join(EntryRow, EntryRow.id == ChangeRow.entry_id)
+                .join(EntryBlobRow, EntryBlobRow.row_id == EntryRow.row_id)
                 .where(ChangeRow.seq > since)
                 .order_by(ChangeRow.seq)
                 .limit(limit)
@@ -410,4 +423,4 @@ def _version_key(row: EntryRow) -> tuple[datetime, str]:
     return (aware(row.issued) or _EPOCH, row.sha256)
 
 
-__all__ = ["CatalogStore", "Conflict", "effective_status", "row_to_entry", "utc_now"]
+__all__ = ["CatalogStore", "effective_status", "row_to_entry", "utc_now"]

@@ -175,6 +175,9 @@ def test_german_when_the_browser_asks(site: dict[str, str], browser: object) -> 
     assert page.locator("html").get_attribute("lang") == "de"
     assert page.get_by_role("button", name="Suchen").is_visible()
     assert page.locator("article.card .status-revoked").inner_text() == "Widerrufen"
+    page.goto(site["base"] + f"/entries/{site['sls']}")
+    assert page.get_by_role("heading", name="Prüfbericht").is_visible()
+    assert "Werkstoff PA12 passt" in page.locator("ol.matches").inner_text()
     page.get_by_role("link", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     context.close()

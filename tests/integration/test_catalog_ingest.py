@@ -179,7 +179,9 @@ async def test_each_bad_description_is_rejected_with_reasons_and_nothing_is_stor
         ),
         "remote context": (remote, "contexts"),
         "SHACL violation (hinterland shapes)": (
-            print_service(acme, "bad-region", name="Printing", region="Saxony"), "shacl"),
+            print_service(acme, "bad-region", name="Printing", region="Saxony"),
+            "shacl",
+        ),
     }
     for case, (document, check) in cases.items():
         response = await catalog.publish(document)
@@ -321,15 +323,61 @@ async def test_gaia_x_shapes_are_enforced_when_configured(
         acme = did_host.party("acme-gx")
         bad = await catalog.publish(gaiax_participant(acme, "ACME", vat_id=None))
         assert bad.status_code == 422, bad.text
-        reasons = [c["reason"] for c in bad.json()["report"]["checks"]
-                   if c["name"] == "shacl" and c["status"] == "failed"]
+        reasons = [
+            c["reason"]
+            for c in bad.json()["report"]["checks"]
+            if c["name"] == "shacl" and c["status"] == "failed"
+        ]
         assert any("vatID" in reason for reason in reasons), reasons
         assert await catalog.all_entries() == []
         good = await catalog.publish(gaiax_participant(acme, "ACME"))
         assert good.status_code == 201, good.text
         assert good.json()["complianceCredential"]["credentialSubject"]["shapesVersion"] == (
-            "gaia-x-22.10")
+            "gaia-x-22.10"
+        )
         shacl = [c for c in good.json()["report"]["checks"] if c["name"] == "shacl"]
         assert [c["status"] for c in shacl] == ["passed"]
+    finally:
+        await catalog.close()
+
+
+async def test_trust_list_policy_accepts_only_listed_issuers(
+    tmp_path: Path, migrated_url: str, did_host: DidHost
+) -> None:
+    listed, other = did_host.party("listed"), did_host.party("unlisted")
+    settings = catalog_settings(
+        tmp_path, migrated_url, participant_policy="trust_list", trusted_issuers=[listed.did]
+    )
+    catalog = CatalogClient(settings)
+    try:
+        accepted = await catalog.publish(print_service(listed, "a", name="Listed printing"))
+        assert accepted.status_code == 201, accepted.text
+        refused = await catalog.publish(print_service(other, "b", name="Unlisted printing"))
+        assert refused.status_code == 422
+        assert "issuer-trust" in failed_checks(refused.json())
+        # a LegalParticipant does not get around the trust list either
+        refused = await catalog.publish(legal_participant(other, "Other GmbH"))
+        assert refused.status_code == 422
+        assert [e["name"] for e in await catalog.all_entries()] == ["Listed printing"]
+    finally:
+        await catalog.close()
+
+
+async def test_a_did_web_catalog_serves_its_did_document(
+    tmp_path: Path, migrated_url: str, did_host: DidHost
+) -> None:
+    did = "did:web:catalog.example%3A8443"
+    catalog = CatalogClient(
+        catalog_settings(tmp_path, migrated_url, did=did, participant_policy="open")
+    )
+    try:
+        document = (await catalog.http.get("/.well-known/did.json")).json()
+        assert document["id"] == did
+        assert (await catalog.http.get("/other/did.json")).status_code == 404
+        published = await catalog.publish(print_service(did_host.party("dw"), "x", name="X"))
+        compliance = published.json()["complianceCredential"]
+        assert compliance["proof"]["verificationMethod"] == f"{did}#key-1"
+        offline = DidResolver(documents={did: document}, network=False)
+        assert (await verify_document(compliance, resolver=offline)).valid
     finally:
         await catalog.close()

@@ -30,30 +30,43 @@ def upgrade() -> None:
         sa.Column("subject_id", sa.String(2048), nullable=True),
         sa.Column("types", sa.Text(), nullable=False),
         sa.Column("status", sa.String(16), nullable=False),
-        sa.Column("document", sa.Text(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("name", sa.Text(), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("claims", sa.Text(), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("issued", sa.DateTime(timezone=True), nullable=True),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("origin", sa.String(2048), nullable=False),
         sa.Column("created", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("report", sa.Text(), nullable=False),
-        sa.Column("compliance", sa.Text(), nullable=True),
-        sa.Column("revocation", sa.Text(), nullable=True),
         sa.Column("superseded_by", sa.String(64), nullable=True),
-        sa.Column("rdf", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("row_id", name="pk_catalog_entries"),
         sa.UniqueConstraint("id", name="uq_catalog_entries_id"),
         sa.UniqueConstraint("sha256", name="uq_catalog_entries_sha256"),
     )
-    op.create_index("ix_catalog_entries_issuer", "catalog_entries", ["issuer"])
+    op.create_index("ix_catalog_entries_issuer_status", "catalog_entries", ["issuer", "status"])
     op.create_index("ix_catalog_entries_subject_id", "catalog_entries", ["subject_id"])
-    op.create_index("ix_catalog_entries_status", "catalog_entries", ["status"])
-    op.create_index("ix_catalog_entries_valid_until", "catalog_entries", ["valid_until"])
+    op.create_index(
+        "ix_catalog_entries_status_valid_until", "catalog_entries", ["status", "valid_until"]
+    )
+
+    op.create_table(
+        "catalog_entry_documents",
+        sa.Column("row_id", BigId, nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("report", sa.Text(), nullable=False),
+        sa.Column("compliance", sa.Text(), nullable=True),
+        sa.Column("revocation", sa.Text(), nullable=True),
+        sa.Column("rdf", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("row_id", name="pk_catalog_entry_documents"),
+        sa.ForeignKeyConstraint(
+            ["row_id"],
+            ["catalog_entries.row_id"],
+            name="fk_catalog_entry_documents_row_id_catalog_entries",
+            ondelete="CASCADE",
+        ),
+    )
 
     op.create_table(
         "catalog_entry_values",
@@ -70,7 +83,9 @@ def upgrade() -> None:
         ),
     )
     op.create_index(
-        "ix_catalog_entry_values_field_norm", "catalog_entry_values", ["field", "norm"]
+        "ix_catalog_entry_values_field_norm",
+        "catalog_entry_values",
+        ["field", "norm", "entry_row"],
     )
 
     op.create_table(
@@ -126,6 +141,7 @@ def downgrade() -> None:
     op.drop_table("catalog_participants")
     op.drop_index("ix_catalog_entry_values_field_norm", table_name="catalog_entry_values")
     op.drop_table("catalog_entry_values")
-    for index in ("valid_until", "status", "subject_id", "issuer"):
+    op.drop_table("catalog_entry_documents")
+    for index in ("status_valid_until", "subject_id", "issuer_status"):
         op.drop_index(f"ix_catalog_entries_{index}", table_name="catalog_entries")
     op.drop_table("catalog_entries")
