@@ -57,11 +57,17 @@ class AuditLog:
         """Append one event (the `AuditSink` interface)."""
         await self.append(kind, data)
 
+    async def append_in(
+        self, session: AsyncSession, kind: str, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Append within the caller's transaction (so an event and its audit entry commit
+        together). Raises `IntegrityError` if another writer took the same `seq`: the
+        caller's transaction must then be retried as a whole."""
+        return await self._append(session, kind, _bounded(data))
+
     async def append(self, kind: str, data: Mapping[str, Any]) -> dict[str, Any]:
         """Append an event and return the stored entry (with its hash)."""
-        payload = dict(data)
-        if len(canonical(payload)) > MAX_DATA_BYTES:
-            payload = {"truncated": True, "summary": canonical(payload)[:1_000]}
+        payload = _bounded(data)
         for attempt in range(50):
             try:
                 return await run_write(self.engine, lambda s: self._append(s, kind, payload))
@@ -141,6 +147,13 @@ class AuditLog:
                     yield canonical({"checkpoint": _loads(checkpoints[row.seq])}) + "\n"
                 last_seq, last_hash = row.seq, row.hash
         yield canonical({"checkpoint": self._checkpoint(last_seq, last_hash, exported=True)}) + "\n"
+
+
+def _bounded(data: Mapping[str, Any]) -> dict[str, Any]:
+    payload = dict(data)
+    if len(canonical(payload)) > MAX_DATA_BYTES:
+        payload = {"truncated": True, "summary": canonical(payload)[:1_000]}
+    return payload
 
 
 def _loads(text: str) -> dict[str, Any]:

@@ -59,8 +59,13 @@ class Services:
     """Where asset files live (per-print stamped 3MF copies go to `licensed/` inside)."""
 
     def __post_init__(self) -> None:
-        self.negotiations = NegotiationStore(self.engine, clock=self.clock)
-        self.transfers = TransferStore(self.engine, clock=self.clock)
+        in_tx = self.audit if hasattr(self.audit, "append_in") else None
+        self.negotiations = NegotiationStore(
+            self.engine, clock=self.clock, audit=in_tx  # type: ignore[arg-type]
+        )
+        self.transfers = TransferStore(
+            self.engine, clock=self.clock, audit=in_tx  # type: ignore[arg-type]
+        )
         self.outbox = OutboxStore(self.engine, clock=self.clock)
         self.offers = OfferStore(self.engine, clock=self.clock)
         self.agreements = AgreementStore(self.engine)

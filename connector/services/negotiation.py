@@ -432,11 +432,12 @@ class NegotiationService:
     async def _changed(self, row: NegotiationRow, changed: bool, event: NE) -> None:
         if not changed:
             return
-        await self.s.audit.record(
-            "negotiation.transition",
-            {"negotiation": row.pid, "role": row.role, "counterparty": row.counterparty,
-             "event": event.value, "state": row.state, "reason": row.reason},
-        )
+        if self.s.negotiations.audit is None:  # else recorded with the transition itself
+            await self.s.audit.record(
+                "negotiation.transition",
+                {"negotiation": row.pid, "role": row.role, "counterparty": row.counterparty,
+                 "event": event.value, "state": row.state, "reason": row.reason},
+            )
         await self.s.signals.notify(("negotiation", row.pid))
 
 

@@ -286,12 +286,13 @@ class TransferService:
     async def _changed(self, row: TransferRow, changed: bool, event: TE) -> None:
         if not changed:
             return
-        await self.s.audit.record(
-            "transfer.transition",
-            {"transfer": row.pid, "role": row.role, "counterparty": row.counterparty,
-             "agreement": row.agreement_id, "event": event.value, "state": row.state,
-             "reason": row.reason},
-        )
+        if self.s.transfers.audit is None:  # else recorded with the transition itself
+            await self.s.audit.record(
+                "transfer.transition",
+                {"transfer": row.pid, "role": row.role, "counterparty": row.counterparty,
+                 "agreement": row.agreement_id, "event": event.value, "state": row.state,
+                 "reason": row.reason},
+            )
         await self.s.signals.notify(("transfer", row.pid))
 
 

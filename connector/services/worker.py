@@ -141,7 +141,7 @@ class Worker:
                 # keep the lease: the step is retried once it expires (natural backoff)
                 log.exception("%s %s: step failed", store.process, row.pid)
                 continue
-            await store.release(row.pid, owner)
+            # the step's transition released the lease in the same UPDATE
             done += 1
         return done
 

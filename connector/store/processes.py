@@ -9,9 +9,9 @@ Row leases (`claim`) make sure only one replica works on a process at a time.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -99,14 +99,47 @@ def _enqueue(session: AsyncSession, process: str, pid: str, now: float, out: Out
     )
 
 
+class InTransactionAudit(Protocol):
+    """An audit log that can append inside the caller's transaction."""
+
+    async def append_in(
+        self, session: AsyncSession, kind: str, data: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Append one event in `session`'s transaction."""
+        ...
+
+
+_INITIAL_EVENT = {
+    ("negotiation", "REQUESTED"): "ContractRequestMessage",
+    ("negotiation", "OFFERED"): "ContractOfferMessage",
+    ("transfer", "REQUESTED"): "TransferRequestMessage",
+}
+
+
 class _ProcessStore(Generic[RowT]):
     table: type[RowT]
     process: str
     terminal: frozenset[str]
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock = time.time) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, clock: Clock = time.time,
+        audit: InTransactionAudit | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.audit = audit
+        """When set, every transition's audit entry commits with the transition itself."""
+
+    async def _audit(self, session: AsyncSession, row: RowT, event: str) -> None:
+        if self.audit is None:
+            return
+        try:
+            await self.audit.append_in(session, f"{self.process}.transition", {
+                self.process: row.pid, "role": row.role, "counterparty": row.counterparty,
+                "event": event, "state": row.state, "reason": row.reason,
+            })
+        except IntegrityError:
+            raise _Retry() from None  # another writer took this audit seq: redo the step
 
     # -- reading --------------------------------------------------------------------
 
@@ -155,6 +188,7 @@ class _ProcessStore(Generic[RowT]):
             for out in outbound:
                 _enqueue(session, self.process, row.pid, now, out)
             await session.flush()
+            await self._audit(session, row, _INITIAL_EVENT.get((self.process, row.state), ""))
             return row
 
         try:
@@ -205,7 +239,9 @@ class _ProcessStore(Generic[RowT]):
                 return Transition(row, False, row.state)
             target = self._next(row.state, event, sender)
             now = self.clock()
-            values = {**(updates or {}), "state": target, "updated_at": now}
+            # a completed step also ends the lease of whoever worked on it
+            values = {**(updates or {}), "state": target, "updated_at": now,
+                      "lease_owner": None, "lease_until": None}
             values["version"] = row.version + 1
             result = await session.execute(
                 update(t)
@@ -223,6 +259,7 @@ class _ProcessStore(Generic[RowT]):
             session.expunge(row)  # mirror the UPDATE without reading the row back
             for key, value in values.items():
                 setattr(row, key, value)
+            await self._audit(session, row, str(getattr(event, "value", event)))
             return Transition(row, True, previous)
 
         return await run_write(self.engine, work)
