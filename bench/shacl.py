@@ -30,7 +30,7 @@ from hinterland.shacl import (  # noqa: E402
     validate_graph,
     validate_shapes,
 )
-from hinterland.shacl.shapes import compiled_shapes, load_shapes_graph  # noqa: E402
+from hinterland.shacl.shapes import load_shapes_graph, occurrence, parts_for  # noqa: E402
 
 FIXTURE = ROOT / "tests/vectors/gaia-x/compliance-22.10-fixtures/participant-vp.json"
 
@@ -53,10 +53,13 @@ def main() -> None:
 
     document = json.loads(FIXTURE.read_text("utf-8"))
     start = time.perf_counter()
-    compiled = compiled_shapes("gaia-x-22.10")
+    validate_shapes(document, "gaia-x-22.10")  # cold: parses only the files it needs
+    cold_s = time.perf_counter() - start
+    start = time.perf_counter()
+    shapes = load_shapes_graph("gaia-x-22.10")  # the whole set, for the naive baseline
     parse_s = time.perf_counter() - start
-    shapes = load_shapes_graph("gaia-x-22.10")
     graph = data_graph(document)
+    parts = parts_for("gaia-x-22.10", occurrence(graph))
 
     naive_repeat = max(5, args.repeat // 5)
     naive, naive_min = timed_ms(
@@ -66,8 +69,8 @@ def main() -> None:
     end_to_end, end_min = timed_ms(lambda: validate_shapes(document, "gaia-x-22.10"), args.repeat)
 
     result = validate_graph(graph, "gaia-x-22.10")
-    print(f"shapes: gaia-x-22.10, {len(compiled.graph)} triples, {len(compiled.shapes)} shapes "
-          f"(parsed once per process in {parse_s:.2f} s)")
+    print(f"shapes: gaia-x-22.10, {len(shapes)} triples (whole set parsed in {parse_s:.2f} s); "
+          f"this document needs {len(parts)} of its files; cold first call {cold_s:.2f} s")
     print(f"data:   {FIXTURE.name}, {len(graph)} triples; {len(result.applied_shapes)} shapes "
           f"apply; conforms={result.conforms}")
     print("                                  median ms   min ms")

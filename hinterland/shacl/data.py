@@ -30,9 +30,10 @@ import rdflib
 from pyld import jsonld
 from rdflib import BNode, Literal, URIRef
 
-from hinterland.errors import InputError, JsonLdError, RemoteContextRefused
+from hinterland.errors import InputError
 from hinterland.jsonld.limits import check_limits
 from hinterland.jsonld.loader import DocumentLoader, default_loader
+from hinterland.jsonld.processing import pyld_errors
 
 
 class _IllTypedLiteralFilter(logging.Filter):
@@ -120,28 +121,14 @@ def _term(term: dict[str, Any]) -> Any:
     return Literal(term["value"], datatype=URIRef(datatype), normalize=False)
 
 
-def _refused_context(error: BaseException) -> RemoteContextRefused | None:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, RemoteContextRefused):
-            return current
-        cause = getattr(current, "cause", None)
-        current = cause if isinstance(cause, BaseException) else current.__cause__
-    return None
-
-
 def to_rdflib(document: Any, loader: DocumentLoader | None = None) -> rdflib.Graph:
     """RDF of a JSON-LD document (all graphs merged) as an rdflib graph, loading offline."""
-    options = {"documentLoader": loader or default_loader(), "produceGeneralizedRdf": False}
-    try:
+    loader = loader or default_loader()
+    options = {**loader.options(), "produceGeneralizedRdf": False}
+    # pyld_errors re-raises our own errors from the loader (RemoteContextRefused naming the
+    # URL) and turns pyld's into JsonLdError.
+    with pyld_errors("read"):
         dataset = jsonld.to_rdf(document, options)
-    except jsonld.JsonLdError as error:
-        refused = _refused_context(error)
-        if refused is not None:
-            raise RemoteContextRefused(refused.message) from error
-        raise JsonLdError(f"the JSON-LD document could not be processed: {error}") from error
     graph = rdflib.Graph()
     for triples in dataset.values():
         for triple in triples:

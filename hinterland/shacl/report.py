@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from typing import Any
 
 import rdflib
@@ -10,7 +10,7 @@ from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
-from hinterland.shacl.messages import plain_message
+from hinterland.shacl.messages import compact, plain_message
 
 _SEVERITIES: dict[Any, str] = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _PATH_SUFFIX = {SH.zeroOrMorePath: "*", SH.oneOrMorePath: "+", SH.zeroOrOnePath: "?"}
@@ -88,10 +88,40 @@ def violations_from_report(report: rdflib.Graph, shapes: rdflib.Graph) -> list[A
                 value=None if value is None else render_node(value),
             )
         )
-    return sorted(found, key=lambda v: tuple(part or "" for part in astuple(v)))
+    return sort_violations(found)
+
+
+def sort_violations(violations: list[Any]) -> list[Any]:
+    """A stable order: by focus, path, severity, message, shape, constraint, value."""
+    return sorted(violations, key=lambda v: tuple(part or "" for part in astuple(v)))
 
 
 def _path_graph(path: Any, report: rdflib.Graph, shapes: rdflib.Graph) -> rdflib.Graph:
     if isinstance(path, BNode) and (path, None, None) in report:
         return report
     return shapes
+
+
+def _owner(data: rdflib.Graph, node: BNode, depth: int = 0) -> str | None:
+    for subject, predicate in data.subject_predicates(node):
+        label = f"the {compact(str(predicate))} of "
+        if isinstance(subject, BNode):
+            parent = _owner(data, subject, depth + 1) if depth < 4 else None
+            return label + (parent or "a nested object")
+        return label + str(subject)
+    return None
+
+
+def locate_blank_nodes(violations: list[Any], data: rdflib.Graph) -> list[Any]:
+    """Say where a blank-node focus sits ("the gx:legalAddress of did:web:...").
+
+    A blank node's id means nothing to the person who wrote the document.
+    """
+    located = []
+    for violation in violations:
+        if violation.focus.startswith("_:"):
+            where = _owner(data, BNode(violation.focus[2:]))
+            if where is not None:
+                violation = replace(violation, message=f"{violation.message} (in {where})")
+        located.append(violation)
+    return located

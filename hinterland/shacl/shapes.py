@@ -5,7 +5,9 @@ records, for every shape of the set, what its targets look at (classes, predicat
 explicit nodes) so that `select()` can name, for a given data graph, exactly the shapes
 whose focus-node set is non-empty. Shapes referenced through ``sh:node``/``sh:property``/
 ``sh:and``... stay reachable because validation runs on the one pre-built pyshacl
-`ShapesGraph` of the whole set. See docs/adr/shacl-0001-shape-selection.md.
+`ShapesGraph` of the whole file. A committed index of every file's targets
+(`hinterland/shapes/index.json`) lets `parts_for` parse a file only when the data could
+be targeted by one of its shapes. See docs/adr/shacl-0001-shape-selection.md.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, Literal, get_args
 
 import rdflib
 from pyshacl.shapes_graph import ShapesGraph
-from rdflib import RDF, RDFS
+from rdflib import RDF, RDFS, BNode
 from rdflib.namespace import SH
 
 from hinterland.errors import ConfigurationError
@@ -50,15 +52,55 @@ def load_shapes_graph(name: str) -> rdflib.Graph:
     """Parse the bundled shapes set `name` into a new rdflib graph (no caching)."""
     _check_name(name)
     graph = rdflib.Graph()
-    folder = resources.files("hinterland.shapes")
-    for file_name, rdf_format in SHAPES_FILES[name]:
-        text = folder.joinpath(file_name).read_text("utf-8")
-        if rdf_format == "json-ld":
-            # Same JSON-LD-to-RDF path as the data; the inline @context fetches nothing.
-            graph += to_rdflib(json.loads(text))
-        else:
-            graph.parse(data=text, format=rdf_format)
+    for file_name, _format in SHAPES_FILES[name]:
+        graph += _parse_file(file_name)
     return graph
+
+
+@dataclass(frozen=True)
+class TargetIndex:
+    """What the shapes of one bundled file look at, to decide whether to load it at all."""
+
+    classes: frozenset[str]
+    subjects_of: frozenset[str]
+    objects_of: frozenset[str]
+    always: bool
+
+    def hits(self, occurring: Occurrence) -> bool:
+        """True if some shape of the file may have focus nodes in data with `occurring`."""
+        classes, predicates = occurring
+        return (
+            self.always
+            or not self.classes.isdisjoint(classes)
+            or not self.subjects_of.isdisjoint(predicates)
+            or not self.objects_of.isdisjoint(predicates)
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "always": self.always,
+            "classes": sorted(self.classes),
+            "subjects_of": sorted(self.subjects_of),
+            "objects_of": sorted(self.objects_of),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TargetIndex:
+        return cls(
+            classes=frozenset(data["classes"]),
+            subjects_of=frozenset(data["subjects_of"]),
+            objects_of=frozenset(data["objects_of"]),
+            always=bool(data["always"]),
+        )
+
+
+# (classes that occur, closed upwards over rdfs:subClassOf; predicates that occur)
+Occurrence = tuple[set[Any], set[Any]]
+
+
+def occurrence(data: rdflib.Graph) -> Occurrence:
+    """The classes and predicates of `data` that shape targets can match."""
+    return _class_closure(data), set(data.predicates())
 
 
 @dataclass
@@ -110,13 +152,23 @@ class CompiledShapes:
         targets.always = has_nodes or has_custom
         return targets
 
-    def select(self, data: rdflib.Graph) -> list[Any]:
+    def target_index(self) -> TargetIndex:
+        """The targets of all shapes of this set, as plain IRIs."""
+        return TargetIndex(
+            classes=frozenset(str(c) for c in self._by_class),
+            subjects_of=frozenset(str(p) for p in self._by_subjects_of),
+            objects_of=frozenset(str(p) for p in self._by_objects_of),
+            always=bool(self._always),
+        )
+
+    def select(self, data: rdflib.Graph, occurring: Occurrence | None = None) -> list[Any]:
         """The shapes whose focus nodes in `data` are not provably empty, in pyshacl order."""
+        classes, predicates = occurring if occurring is not None else occurrence(data)
         chosen: set[int] = set(self._always)
-        for cls in _class_closure(data):
+        for cls in classes:
             chosen.update(self._by_class.get(cls, ()))
         if self._by_subjects_of or self._by_objects_of:
-            for predicate in set(data.predicates()):
+            for predicate in predicates:
                 chosen.update(self._by_subjects_of.get(predicate, ()))
                 chosen.update(self._by_objects_of.get(predicate, ()))
         return [self.shapes[index] for index in sorted(chosen)]
@@ -140,23 +192,81 @@ def _class_closure(data: rdflib.Graph) -> set[Any]:
     return seen
 
 
-_compile_locks = {name: threading.Lock() for name in SHAPES_FILES}
+INDEX_FILE = "index.json"
+_FILE_FORMATS = {file: fmt for files in SHAPES_FILES.values() for file, fmt in files}
+_compile_locks = {key: threading.Lock() for key in (*SHAPES_FILES, *_FILE_FORMATS)}
+
+
+def _parse_file(file_name: str) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    text = resources.files("hinterland.shapes").joinpath(file_name).read_text("utf-8")
+    if _FILE_FORMATS[file_name] == "json-ld":
+        # Same JSON-LD-to-RDF path as the data; the inline @context fetches nothing.
+        # pyld numbers blank nodes b0, b1...: rename them so files can share a graph.
+        fresh: dict[Any, BNode] = {}
+
+        def rename(term: Any) -> Any:
+            return fresh.setdefault(term, BNode()) if isinstance(term, BNode) else term
+
+        for s, p, o in to_rdflib(json.loads(text)):
+            graph.add((rename(s), p, rename(o)))
+    else:
+        graph.parse(data=text, format=_FILE_FORMATS[file_name])
+    return graph
 
 
 @cache
-def _compile(name: str) -> CompiledShapes:
-    return CompiledShapes(name, load_shapes_graph(name))
+def _compile(key: str) -> CompiledShapes:
+    if key in SHAPES_FILES:
+        return CompiledShapes(key, load_shapes_graph(key))
+    return CompiledShapes(key, _parse_file(key))
 
 
 def compiled_shapes(name: str) -> CompiledShapes:
-    """The process-wide compiled shapes set `name` (parsed on first use, once even when
-    several threads ask at the same time)."""
+    """The whole set `name` as one compiled `ShapesGraph` (parsed on first use, once even
+    when several threads ask at the same time)."""
     _check_name(name)
     with _compile_locks[name]:
         return _compile(name)
 
 
+def compiled_file(file_name: str) -> CompiledShapes:
+    """One bundled shapes file, compiled on first use."""
+    with _compile_locks[file_name]:
+        return _compile(file_name)
+
+
+@cache
+def file_indexes() -> dict[str, TargetIndex]:
+    """The committed target index of every bundled file (hinterland/shapes/index.json)."""
+    text = resources.files("hinterland.shapes").joinpath(INDEX_FILE).read_text("utf-8")
+    return {name: TargetIndex.from_json(entry) for name, entry in json.loads(text).items()}
+
+
+def build_file_indexes() -> dict[str, TargetIndex]:
+    """Recompute the target index of every bundled file (slow: compiles them all)."""
+    return {name: compiled_file(name).target_index() for name in _FILE_FORMATS}
+
+
+def parts_for(name: str, occurring: Occurrence) -> list[CompiledShapes]:
+    """The files of set `name` with a shape that may target the data; only those are
+    parsed. Files never reference each other's shapes (tests/unit/shacl checks it), so
+    validating them apart gives the results of the whole set."""
+    _check_name(name)
+    indexes = file_indexes()
+    classes, predicates = occurring
+    plain = ({str(c) for c in classes}, {str(p) for p in predicates})
+    return [
+        compiled_file(file_name)
+        for file_name, _format in SHAPES_FILES[name]
+        if indexes[file_name].hits(plain)
+    ]
+
+
 def preload(names: Iterable[str] = SHAPES_NAMES) -> None:
     """Parse shapes sets now (servers call this at start-up to keep the first request fast)."""
     for name in names:
-        compiled_shapes(name)
+        _check_name(name)
+        for file_name, _format in SHAPES_FILES[name]:
+            compiled_file(file_name)
+

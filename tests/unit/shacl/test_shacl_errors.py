@@ -33,8 +33,10 @@ def test_not_an_object() -> None:
 
 
 def test_broken_json_ld_is_a_json_ld_error() -> None:
-    with pytest.raises(JsonLdError, match="could not be processed"):
+    with pytest.raises(JsonLdError, match="could not read the JSON-LD document"):
         validate_shapes({"@context": {"@version": 2.5}, "x": 1}, "hinterland")
+    with pytest.raises(JsonLdError, match="could not read the JSON-LD document"):
+        validate_shapes({"@context": 5, "x": 1}, "hinterland")
 
 
 def test_credentials_that_cannot_be_read_are_noted() -> None:

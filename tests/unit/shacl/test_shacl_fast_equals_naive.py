@@ -122,3 +122,16 @@ def test_selection_semantics_match_pyshacl() -> None:
     }
     assert "urn:ex:Unused" not in fast.applied_shapes
     assert "urn:ex:Referenced" not in fast.applied_shapes
+
+
+def test_threads_share_the_compiled_shapes_safely() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hinterland.shacl import validate_shapes
+
+    documents = [json.loads((FIXTURES / name).read_text("utf-8")) for name in NAMES] * 3
+    sequential = [validate_shapes(d, "gaia-x-22.10").to_dict() for d in documents]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(lambda d: validate_shapes(d, "gaia-x-22.10").to_dict(), documents))
+    assert parallel == sequential
+    assert any(not r["conforms"] for r in parallel)

@@ -129,6 +129,8 @@ def test_fixture_shacl_result(name: str) -> None:
     }
     assert found == violations
     assert {s.rsplit("#", 1)[-1] for s in result.applied_shapes} == applied
+    vacuous = [note for note in result.notes if "no gaia-x-22.10 shape targets" in note]
+    assert bool(vacuous) is (not applied)
     for violation in result.violations:
         assert violation.severity == "Violation"
         assert violation.focus and violation.message

@@ -154,7 +154,8 @@ def test_print_file_metadata_is_checked() -> None:
     subject["triangleCount"] = -1
     subject["watertight"] = "yes"
     subject["carbonFootprint"] = {"type": "CarbonFootprint", "co2e": -3}
-    result = validate_shapes(document, "hinterland")
+    with pytest.warns(UserWarning, match="weird boolean"):  # rdflib on "yes"^^xsd:boolean
+        result = validate_shapes(document, "hinterland")
     paths = set(_by_path(result))
     assert {"format", "boundingBox", "triangleCount", "watertight", "carbonFootprint"} <= paths
     assert any("STL, 3MF" in m for m in _by_path(result)["format"])
@@ -188,3 +189,18 @@ def test_vocabulary_constants_match_the_context_and_shapes() -> None:
     shapes = {str(o) for o in load_shapes_graph("hinterland").objects()}
     classes = {hv.NEED, hv.PRINT_FILE, hv.PRINT_SERVICE, hv.DATA_RESOURCE, hv.CARBON_FOOTPRINT}
     assert classes <= shapes
+
+
+def test_with_gaia_x_25_11_the_hinterland_context_comes_last() -> None:
+    # Both define keyword, format and region (gx: gx:keyword, dcterms:format, vcard:region).
+    # Our context is protected: listed last it wins, listed first the redefinition is refused
+    # loudly instead of silently changing what the claims mean.
+    from hinterland.errors import JsonLdError
+
+    gx = "https://w3id.org/gaia-x/development#"
+    document = need_vc()
+    document["@context"] = [CONTEXTS[0], gx, CONTEXTS[1]]
+    assert validate_shapes(document, "hinterland").conforms
+    document["@context"] = [CONTEXTS[0], CONTEXTS[1], gx]
+    with pytest.raises(JsonLdError, match="protected term"):
+        validate_shapes(document, "hinterland")

@@ -43,3 +43,22 @@ def test_plain_messages() -> None:
         ]
     )
     assert all(v.focus == "urn:t" for v in result.violations)
+
+
+def test_blank_node_focus_is_located() -> None:
+    from hinterland.shacl import validate_shapes
+
+    document = {
+        "@context": ["https://w3id.org/hinterland/v1"],
+        "id": "urn:file",
+        "type": "PrintFile",
+        "name": "Bracket",
+        "format": "STL",
+        "carbonFootprint": {"type": "CarbonFootprint", "co2e": -1, "declaredUnit": "kg"},
+    }
+    result = validate_shapes(document, "hinterland")
+    messages = {v.message for v in result.violations if v.focus.startswith("_:")}
+    assert messages == {
+        "co2e: one number of kilograms CO2-equivalent per declared unit, at least 0"
+        " (in the hinterland:carbonFootprint of urn:file)"
+    }
