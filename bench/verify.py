@@ -2,6 +2,8 @@
 
 Prints, in one run (single process, so the figures are per core):
 
+Rates are per CPU-second of this single-threaded process (per core), best of 3 rounds.
+
 - full `verify_document` (parse, limits, contexts, dropped terms, proof, key binding,
   validity, issuer trust; SHACL off) per second for a ~50-triple and a ~500-triple
   self-description signed with eddsa-rdfc-2022 by a did:key and by a did:web key
@@ -88,11 +90,17 @@ def triples(document: dict[str, Any]) -> int:
     return len(canonicalize(unsecured).splitlines())
 
 
+_STOCK_CONTEXTS: dict[str, Any] = {}
+
+
 def stock_loader(url: str, options: Any = None) -> dict[str, Any]:
-    """A plain pyld loader over the same bundled files, without any caching."""
-    name = BUNDLED_CONTEXTS[url.rstrip("/") if url.rstrip("/") in BUNDLED_CONTEXTS else url]
-    text = (ROOT / "hinterland" / "jsonld" / "contexts" / name).read_text("utf-8")
-    return {"contextUrl": None, "documentUrl": url, "document": json.loads(text)}
+    """A plain pyld loader over the same bundled files, parsed once and kept in a dict
+    (the kindest baseline: no file reads; pyld's context cache is still cleared)."""
+    key = url.rstrip("/") if url.rstrip("/") in BUNDLED_CONTEXTS else url
+    if key not in _STOCK_CONTEXTS:
+        path = ROOT / "hinterland" / "jsonld" / "contexts" / BUNDLED_CONTEXTS[key]
+        _STOCK_CONTEXTS[key] = json.loads(path.read_text("utf-8"))
+    return {"contextUrl": None, "documentUrl": url, "document": _STOCK_CONTEXTS[key]}
 
 
 def stock_verify(document: dict[str, Any], key: PublicKey) -> bool:
@@ -110,21 +118,25 @@ def stock_verify(document: dict[str, Any], key: PublicKey) -> bool:
     return key.verify(multibase_decode(proof["proofValue"]), data)
 
 
-def rate(function: Callable[[], bool], seconds: float, rounds: int = 3) -> float:
-    """Calls per second: the best of `rounds` rounds (the machine is shared, so the best
-    round is the one least disturbed by other processes)."""
+def rate(function: Callable[[], bool], seconds: float, rounds: int = 3) -> tuple[float, float]:
+    """(calls per CPU-second, calls per wall-second), each the best of `rounds` rounds.
+
+    CPU time of this single-threaded process is the per-core figure: on a shared machine,
+    wall time also counts the time other processes held the core.
+    """
     assert function(), "the benchmarked verification failed"
-    best = 0.0
+    best_cpu = best_wall = 0.0
     for _ in range(rounds):
-        count, started = 0, time.perf_counter()
+        count, cpu0, wall0 = 0, time.process_time(), time.perf_counter()
         while True:
             function()
             count += 1
-            elapsed = time.perf_counter() - started
-            if elapsed >= seconds / rounds:
+            cpu = time.process_time() - cpu0
+            if cpu >= seconds / rounds:
                 break
-        best = max(best, count / elapsed)
-    return best
+        best_cpu = max(best_cpu, count / cpu)
+        best_wall = max(best_wall, count / (time.perf_counter() - wall0))
+    return best_cpu, best_wall
 
 
 def main() -> None:
@@ -138,7 +150,9 @@ def main() -> None:
     options = VerifyOptions(shapes="none", now=NOW)
     loop = asyncio.new_event_loop()
 
-    print(f"{'document':<34} {'triples':>7} {'hinterland/s':>13} {'stock pyld/s':>13} {'ratio':>6}")
+    print("verifications per CPU-second (per core); wall-clock rates in brackets")
+    print(f"{'document':<34} {'triples':>7} {'hinterland/s':>20} {'stock pyld/s':>18} "
+          f"{'ratio':>6}")
     for label, offerings, target in (("~50 triples", 5, 1500), ("~500 triples", 55, 400)):
         for method in ("did:key", "did:web (explicit doc)"):
             issuer = did_key if method == "did:key" else web
@@ -157,11 +171,12 @@ def main() -> None:
             def stock(signed: dict[str, Any] = signed) -> bool:
                 return stock_verify(signed, key.public())
 
-            fast = rate(ours, args.seconds)
-            slow = rate(stock, args.seconds)
+            fast, fast_wall = rate(ours, args.seconds)
+            slow, slow_wall = rate(stock, args.seconds)
             mark = "ok" if fast >= target else f"below target {target}/s"
-            print(f"{label + ', ' + method:<34} {triples(signed):>7} {fast:>13,.0f} "
-                  f"{slow:>13,.0f} {fast / slow:>5.1f}x  {mark}")
+            print(f"{label + ', ' + method:<34} {triples(signed):>7} "
+                  f"{fast:>10,.0f} [{fast_wall:>6,.0f}] {slow:>8,.0f} [{slow_wall:>6,.0f}] "
+                  f"{fast / slow:>5.1f}x  {mark}")
 
     try:
         from hinterland.shacl import validate_shapes
@@ -176,8 +191,8 @@ def main() -> None:
     def shacl() -> bool:
         return validate_shapes(document, "gaia-x-22.10").conforms
 
-    per_run = 1000 / rate(shacl, args.seconds)
-    print(f"SHACL participant-vp.json vs 22.10 shapes: {per_run:.2f} ms per validation "
+    per_run = 1000 / rate(shacl, args.seconds)[0]
+    print(f"SHACL participant-vp.json vs 22.10 shapes: {per_run:.2f} ms CPU per validation "
           f"(conforms={result.conforms}; target <= 5 ms)")
 
 

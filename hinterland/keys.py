@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
 
@@ -216,7 +217,14 @@ class PublicKey:
 
     @classmethod
     def from_multibase(cls, value: str) -> PublicKey:
-        """Read a Multikey `publicKeyMultibase`."""
+        """Read a Multikey `publicKeyMultibase` (decoded keys are cached: a verifier meets
+        the same did:key again and again, and base58 decoding is slow in Python)."""
+        if cls is PublicKey:
+            return _public_from_multibase(value)
+        return cls._decode_multibase(value)
+
+    @classmethod
+    def _decode_multibase(cls, value: str) -> PublicKey:
         data = multibase_decode(value)
         try:
             for key_type, prefix in _PUB_PREFIX.items():
@@ -256,6 +264,11 @@ class PublicKey:
 
     def __repr__(self) -> str:
         return f"PublicKey({self.type}, {self.to_multibase()[:16]}...)"
+
+
+@lru_cache(maxsize=4096)
+def _public_from_multibase(value: str) -> PublicKey:
+    return PublicKey._decode_multibase(value)
 
 
 class PrivateKey:

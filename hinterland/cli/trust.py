@@ -129,6 +129,26 @@ def keys_generate(
     out.print(Text(f"did:key: {did_key_from_public_key(public)}"))
 
 
+@keys_app.command("show")
+def keys_show(
+    key_file: Annotated[Path, typer.Argument(metavar="FILE", help="a key file")],
+) -> None:
+    """Print a key's public forms (JWK, Multikey, did:key); never the private part."""
+    from hinterland.did import did_key_from_public_key
+
+    try:
+        public = _load_public_key(key_file)
+        multibase = public.to_multibase()
+    except HinterlandError as exc:
+        _fail(str(exc))
+    out.out(json.dumps({
+        "type": public.type,
+        "publicKeyJwk": public.to_jwk(),
+        "publicKeyMultibase": multibase,
+        "did:key": did_key_from_public_key(public),
+    }, indent=2))
+
+
 @did_app.command("web")
 def did_web(
     domain: Annotated[str, typer.Option("--domain", help="HOST[:PORT][/path]")],
@@ -229,6 +249,12 @@ def verify(
     offline: Annotated[
         bool, typer.Option("--offline", help="never fetch did:web documents")
     ] = False,
+    challenge: Annotated[
+        str | None, typer.Option("--challenge", help="challenge a VP proof must carry")
+    ] = None,
+    domain: Annotated[
+        str | None, typer.Option("--domain", help="domain a VP proof must carry")
+    ] = None,
 ) -> None:
     """Verify signed credentials or presentations and print a report per INPUT."""
     from hinterland.did import DidResolver
@@ -252,6 +278,8 @@ def verify(
         now=now_at,
         trusted_issuers=frozenset(trusted_issuers) if trusted_issuers else None,
         proof_only=proof_only,
+        challenge=challenge,
+        domain=domain,
     )
     documents: list[tuple[Path, bytes]] = []
     for path in inputs:

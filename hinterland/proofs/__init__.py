@@ -1,7 +1,8 @@
 """Proofs on JSON-LD documents: Data Integrity (eddsa-rdfc-2022, eddsa-jcs-2022) and
 JsonWebSignature2020 (standard and Gaia-X 22.10 forms).
 
-Public API: `sign_document`, `verify_proof`, `CanonicalCache`, `ProofResult`, `proofs_of`.
+Public API: `sign_document`, `verify_proof`, `rdf_proof_config`, `CanonicalCache`,
+`proofs_of`, `without_proof`, `suite_name`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from hinterland.errors import DroppedTermError, InputError
 from hinterland.jsonld import DocumentLoader, find_dropped_terms
 from hinterland.keys import PrivateKey, PublicKey
 from hinterland.proofs import dataintegrity, jws2020
-from hinterland.proofs.common import CanonicalCache, ProofResult, proofs_of, without_proof
+from hinterland.proofs.common import CanonicalCache, proofs_of, without_proof
 
 Suite = Literal["eddsa-rdfc-2022", "JsonWebSignature2020"]
 SIGNING_SUITES: tuple[str, ...] = ("eddsa-rdfc-2022", "JsonWebSignature2020")
@@ -111,9 +112,7 @@ def rdf_proof_config(document: dict[str, Any], proof: Any) -> dict[str, Any] | N
     document (eddsa-rdfc-2022 outside a chain, JsonWebSignature2020), else None."""
     if not isinstance(proof, dict) or "previousProof" in proof:
         return None
-    if proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == (
-        dataintegrity.RDFC_SUITE
-    ):
+    if dataintegrity.suite_of(proof) in (dataintegrity.RDFC_SUITE, dataintegrity.ED25519_2020):
         return dataintegrity.proof_config(document, proof)
     if proof.get("type") == jws2020.SUITE:
         return jws2020.proof_options(document, proof)
@@ -129,7 +128,7 @@ def verify_proof(
     canonicalized (the caller reports them as the proof's failure).
     """
     kind = proof.get("type")
-    if kind == "DataIntegrityProof":
+    if kind in ("DataIntegrityProof", dataintegrity.ED25519_2020):
         return dataintegrity.verify_data_integrity(document, proof, key, cache)
     if kind == "JsonWebSignature2020":
         return jws2020.verify_jws2020(document, proof, key, cache)
@@ -139,7 +138,6 @@ def verify_proof(
 __all__ = [
     "SIGNING_SUITES",
     "CanonicalCache",
-    "ProofResult",
     "Suite",
     "proofs_of",
     "rdf_proof_config",

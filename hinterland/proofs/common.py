@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,18 +15,6 @@ def canonical_nquads(document: dict[str, Any], loader: DocumentLoader | None) ->
     """RDFC-1.0 N-Quads; pyld's failures become `JsonLdError` naming the cause."""
     with pyld_errors("canonicalize"):
         return canonicalize(document, loader=loader)
-
-
-@dataclass(frozen=True)
-class ProofResult:
-    """The outcome of checking one proof's signature."""
-
-    valid: bool
-    reason: str
-    suite: str
-    verification_method: str | None
-    purpose: str | None
-    proof: dict[str, Any]
 
 
 def proofs_of(document: dict[str, Any]) -> list[Any]:

@@ -26,7 +26,15 @@ from hinterland.proofs.jcs import jcs
 
 RDFC_SUITE = "eddsa-rdfc-2022"
 JCS_SUITE = "eddsa-jcs-2022"
-SUITES = (RDFC_SUITE, JCS_SUITE)
+ED25519_2020 = "Ed25519Signature2020"  # the older suite: same hashing as eddsa-rdfc-2022
+SUITES = (RDFC_SUITE, JCS_SUITE, ED25519_2020)
+
+
+def suite_of(proof: dict[str, Any]) -> Any:
+    """The proof's suite: its cryptosuite, or its type for Ed25519Signature2020."""
+    if proof.get("type") == ED25519_2020:
+        return ED25519_2020
+    return proof.get("cryptosuite")
 
 
 def proof_config(document: dict[str, Any], proof: dict[str, Any]) -> dict[str, Any]:
@@ -61,10 +69,16 @@ def _unsecured_for(document: dict[str, Any], proof: dict[str, Any]) -> dict[str,
 def _hash_data(
     document: dict[str, Any], proof: dict[str, Any], cache: CanonicalCache
 ) -> bytes:
-    suite = proof.get("cryptosuite")
+    suite = suite_of(proof)
+    if "@context" in proof:
+        # the spec lets a proof carry the document's contexts, never different ones
+        doc_ctx = _context_list(document.get("@context", []))
+        proof_ctx = _context_list(proof["@context"])
+        if doc_ctx[: len(proof_ctx)] != proof_ctx:
+            raise InputError("the proof's @context is not a prefix of the document's")
     config = proof_config(document, proof)
     unsecured = _unsecured_for(document, proof)
-    if suite == RDFC_SUITE:
+    if suite in (RDFC_SUITE, ED25519_2020):
         config_hash = cache.config_sha256(proof, config)
         if "previousProof" in proof:
             return config_hash + hashlib.sha256(
@@ -73,11 +87,6 @@ def _hash_data(
         # every proof of a set covers the same unsecured document: hash it once
         return config_hash + cache.unsecured_sha256(document, unsecured)
     if suite == JCS_SUITE:
-        if "@context" in proof:
-            doc_ctx = _context_list(document.get("@context", []))
-            proof_ctx = _context_list(proof["@context"])
-            if doc_ctx[: len(proof_ctx)] != proof_ctx:
-                raise InputError("the proof's @context is not a prefix of the document's")
         return hashlib.sha256(jcs(config)).digest() + hashlib.sha256(jcs(unsecured)).digest()
     raise InputError(f"unsupported cryptosuite {suite!r}")
 
@@ -88,8 +97,9 @@ def verify_data_integrity(
     key: PublicKey,
     cache: CanonicalCache,
 ) -> tuple[bool, str]:
-    """Check one DataIntegrityProof's signature with `key`; returns (valid, reason)."""
-    suite = proof.get("cryptosuite")
+    """Check one DataIntegrityProof (or Ed25519Signature2020) signature with `key`;
+    returns (valid, reason)."""
+    suite = suite_of(proof)
     if suite not in SUITES:
         return False, f"unsupported cryptosuite {suite!r}"
     if key.type != "ed25519":

@@ -20,6 +20,12 @@ class VerifyOptions:
     proof_only: bool = False
     expected_purpose: str = "assertionMethod"
     presentation_purpose: str = "authentication"
+    challenge: str | None = None  # a presentation's proof must carry this challenge
+    domain: str | None = None  # ... and this domain (replay protection for VPs)
+    max_proofs: int = 64  # in the whole document: each may cost a canonicalization and a
+    # DID resolution, so a document cannot make us do unbounded work
+    max_credentials: int = 64  # embedded in a presentation
+    max_dids: int = 16  # distinct DIDs resolved for one document (each may be a fetch)
 
 
 class CheckStatus(StrEnum):
@@ -55,7 +61,8 @@ class VerificationReport:
     """Every check made on one document; valid when no check failed."""
 
     checks: list[Check] = field(default_factory=list)
-    issuer: str | None = None
+    issuer: str | None = None  # the (first) credential's issuer
+    holder: str | None = None  # a presentation's holder
 
     @property
     def valid(self) -> bool:
@@ -83,5 +90,6 @@ class VerificationReport:
         return {
             "valid": self.valid,
             "issuer": self.issuer,
+            "holder": self.holder,
             "checks": [check.to_dict() for check in self.checks],
         }

@@ -111,6 +111,7 @@ class _Verification:
         self.cache = CanonicalCache(loader)
         self.report = VerificationReport()
         self._methods: dict[str, dict[str, Any] | DidResolutionError] = {}
+        self._dids: set[str] = set()
 
     # -- parse -------------------------------------------------------------------------
     def parse(self, document: dict[str, Any] | bytes | str) -> dict[str, Any] | None:
@@ -138,8 +139,7 @@ class _Verification:
                 "the document is typed neither VerifiableCredential nor VerifiablePresentation",
             )
         else:
-            report.add("parse", PASSED, f"a {kinds[0] if len(kinds) == 1 else kinds} document")
-        report.add("limits", PASSED, "within the size and depth limits")
+            report.add("parse", PASSED, f"JSON object of type {', '.join(kinds)}")
         return parsed
 
     # -- JSON-LD -----------------------------------------------------------------------
@@ -205,7 +205,13 @@ class _Verification:
             raise cached
         if cached is not None:
             return cached
+        self._dids.add(_did_of(vm_id))
         try:
+            if len(self._dids) > self.options.max_dids:
+                raise DidResolutionError(
+                    f"the document names more than {self.options.max_dids} distinct DIDs; "
+                    "not resolving more"
+                )
             method = await self.resolver.resolve_verification_method(vm_id)
         except DidResolutionError as exc:
             self._methods[vm_id] = exc
@@ -225,8 +231,7 @@ class _Verification:
             if not isinstance(proof, dict):
                 self.report.add("proof", FAILED, f"{where}a proof is not a JSON object")
                 continue
-            vm_id = proof.get("verificationMethod")
-            vm_id = _id_of(vm_id)
+            vm_id = _id_of(proof.get("verificationMethod"))
             suite = suite_name(proof)
             if vm_id is None:
                 self.report.add(
@@ -249,10 +254,25 @@ class _Verification:
                 valid, reason = False, f"unusable key in {vm_id}: {exc}"
             except HinterlandError as exc:
                 valid, reason = False, f"{suite} proof cannot be checked: {exc}"
+            if valid and label == "presentation":
+                problem = self._replay_problem(proof)
+                if problem:
+                    valid, reason = False, problem
             self.report.add("proof", PASSED if valid else FAILED, where + reason, subject=vm_id)
             if valid:
                 good.append(proof)
         return good
+
+    def _replay_problem(self, proof: dict[str, Any]) -> str | None:
+        """Why a presentation proof does not answer this verifier's challenge/domain."""
+        expected, got = self.options.challenge, proof.get("challenge")
+        if expected is not None and got != expected:
+            return f"the proof's challenge {got!r} is not the expected {expected!r}"
+        domain, proof_domain = self.options.domain, proof.get("domain")
+        domains = proof_domain if isinstance(proof_domain, list) else [proof_domain]
+        if domain is not None and domain not in domains:
+            return f"the proof's domain {proof_domain!r} does not include {domain!r}"
+        return None
 
     async def key_binding(
         self,
@@ -368,6 +388,8 @@ class _Verification:
         except HinterlandError as exc:
             self.report.add("shacl", FAILED, f"{shapes} shapes could not be checked: {exc}")
             return
+        for note in result.notes:  # e.g. no shape targets the claims: a vacuous "conforms"
+            self.report.add("shacl", WARNING, f"{shapes}: {note}")
         if result.conforms and not result.violations:
             self.report.add("shacl", PASSED, f"conforms to the {shapes} shapes")
             return
@@ -399,6 +421,29 @@ def _credentials(document: dict[str, Any]) -> tuple[bool, list[_Credential]]:
     return False, [_Credential(document, None)]
 
 
+def _within_work_limits(
+    run: _Verification, document: dict[str, Any], credentials: list[_Credential]
+) -> bool:
+    """Refuse documents that would make us canonicalize or resolve without bound."""
+    options = run.options
+    if len(credentials) > options.max_credentials:
+        run.report.add(
+            "limits", FAILED,
+            f"the presentation embeds {len(credentials)} credentials, more than the limit "
+            f"of {options.max_credentials}",
+        )
+        return False
+    nodes = [c.node for c in credentials if c.node is not document] + [document]
+    count = sum(len(proofs_of(node)) for node in nodes)
+    if count > options.max_proofs:
+        run.report.add(
+            "limits", FAILED,
+            f"the document carries {count} proofs, more than the limit of {options.max_proofs}",
+        )
+        return False
+    return True
+
+
 async def verify_document(
     document: dict[str, Any] | bytes | str,
     *,
@@ -415,10 +460,14 @@ async def verify_document(
     if parsed is None:
         return report
     is_vp, credentials = _credentials(parsed)
+    if not _within_work_limits(run, parsed, credentials):
+        return report
+    report.add("limits", PASSED, "within the size, depth, proof and credential limits")
     if is_vp and not credentials:
         report.add("parse", WARNING, "the presentation holds no embedded credentials")
     first_issuer = next((_id_of(c.node.get("issuer")) for c in credentials), None)
     report.issuer = first_issuer
+    report.holder = _id_of(parsed.get("holder")) if is_vp else None
     try:
         await _run_checks(run, parsed, is_vp, credentials)
     except (InputError, JsonLdError, DidResolutionError, KeyMaterialError) as exc:

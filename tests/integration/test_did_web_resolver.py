@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +29,8 @@ from hinterland.keys import PrivateKey
 from hinterland.proofs import sign_document
 from hinterland.settings import DidSettings
 from hinterland.verify import CheckStatus, VerifyOptions, verify_document
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class DidServer:
@@ -200,3 +206,32 @@ async def test_credential_signed_by_a_did_web_key_verifies_end_to_end(
     assert report.valid, report.to_dict()
     binding = report.by_name("key-binding")
     assert [c.status for c in binding] == [CheckStatus.PASSED]
+
+
+def test_cli_resolves_did_web_only_when_settings_allow_loopback(
+    server: DidServer, tmp_path: Path
+) -> None:
+    key = PrivateKey.generate()
+    did = server.did("/acme")
+    server.documents["/acme/did.json"] = did_web_document(did, key.public())
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiableCredential"],
+        "issuer": did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    signed = tmp_path / "signed.json"
+    signed.write_text(json.dumps(sign_document(credential, key,
+                                               verification_method=f"{did}#key-1")))
+    command = [sys.executable, "-m", "hinterland", "verify", "--json", str(signed)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                             cwd=ROOT, check=False)
+    assert refused.returncode == 1
+    assert "non-public address 127.0.0.1" in refused.stdout
+    env = {**os.environ, "HINTERLAND_DID__ALLOW_PRIVATE_ADDRESSES": "true",
+           "HINTERLAND_DID__ALLOW_HTTP": "true"}
+    allowed = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                             cwd=ROOT, env=env, check=False)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert server.requests == ["/acme/did.json"]

@@ -98,15 +98,15 @@ def test_full_verify_names_the_key_binding_failure() -> None:
     assert [c["status"] for c in proofs] == ["passed"]
 
 
-def test_jcs_and_proof_set_and_chain_vectors_verify() -> None:
+def test_jcs_proof_set_chain_and_ed25519_2020_vectors_verify() -> None:
     files = ["signedJCS.json", "signedProofSet1.json", "signedProofSet2.json",
-             "signedProofChain1.json", "signedProofChain2.json"]
+             "signedProofChain1.json", "signedProofChain2.json", "signedEdSig.json"]
     result = hinterland("verify", "--proof-only", "--json", *(EDDSA / f for f in files))
     assert result.returncode == 0, result.stdout
     results = json.loads(result.stdout)["results"]
     counts = [sum(c["name"] == "proof" and c["status"] == "passed" for c in r["checks"])
               for r in results]
-    assert counts == [1, 1, 2, 3, 4]
+    assert counts == [1, 1, 2, 3, 4, 1]
 
 
 def test_proof_chain_rejects_a_dropped_previous_proof(tmp_path: Path) -> None:
@@ -117,3 +117,12 @@ def test_proof_chain_rejects_a_dropped_previous_proof(tmp_path: Path) -> None:
     assert result.returncode == 1
     reasons = [c["reason"] for c in json.loads(result.stdout)["results"][0]["checks"]]
     assert any("previousProof" in r and "not in the document" in r for r in reasons)
+
+
+def test_jcs_and_ed25519_2020_vectors_reject_a_changed_value(tmp_path: Path) -> None:
+    for name in ("signedJCS.json", "signedEdSig.json"):
+        document = json.loads((EDDSA / name).read_text("utf-8"))
+        document["validFrom"] = "2023-01-02T00:00:00Z"
+        result = hinterland("verify", "--proof-only", "--json", _write(tmp_path, name, document))
+        assert result.returncode == 1, name
+        assert "does not match" in _proof_reasons(result.stdout)[0]

@@ -133,3 +133,18 @@ def test_gaia_x_fixture_through_the_cli_says_it_cannot_verify() -> None:
     assert any("cannot verify: DID did:web:registration.lab.gaia-x.eu:v1 could not be "
                "resolved" in r for r in reasons)
     _no_traceback(result.stdout, result.stderr)
+
+
+def test_keys_show_prints_public_forms_only(tmp_path: Path) -> None:
+    key = tmp_path / "key.jwk"
+    assert hinterland("keys", "generate", "--type", "p384", "--out", key).returncode == 0
+    result = hinterland("keys", "show", key)
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    private = json.loads(key.read_text())
+    assert shown["type"] == "p384" and shown["publicKeyJwk"]["x"] == private["x"]
+    assert private["d"] not in result.stdout
+    assert shown["did:key"] == "did:key:" + shown["publicKeyMultibase"]
+    vector = hinterland("keys", "show", EDDSA / "keyPair.json")
+    assert json.loads(vector.stdout)["publicKeyMultibase"] == (
+        "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2")

@@ -110,6 +110,7 @@ async def test_presentation_checks_each_credential_and_its_own_proof() -> None:
     path = JWS / "transmute" / "presentation-1--key-2-secp256r1.vp.json"
     document = _load(path)
     report = await _verify(document)
+    assert report.holder == "did:example:123"
     subjects = [c.reason.split(":")[0] for c in report.by_name("proof")]
     assert subjects[0].startswith("credential[0]") and subjects[-1] == "presentation"
     # tamper with the embedded credential only: its proof and the VP proof both fail
@@ -129,3 +130,14 @@ async def test_sign_and_verify_round_trip_for_each_vector_key(key_file: Path) ->
     report = await _verify(signed)
     assert report.valid, report.failures()
     assert key.jws_algorithm in report.by_name("proof")[0].reason
+
+
+async def test_presentation_challenge_is_checked_when_expected() -> None:
+    document = _load(JWS / "transmute" / "presentation-0--key-0-ed25519.vp.json")
+    assert document["proof"]["challenge"] == "123"
+    assert (await _verify(document, challenge="123")).valid
+    report = await _verify(document, challenge="456")
+    [proof] = report.failures()
+    assert proof.name == "proof" and "challenge '123' is not the expected '456'" in proof.reason
+    report = await _verify(document, domain="verifier.example")
+    assert "domain" in report.failures()[0].reason

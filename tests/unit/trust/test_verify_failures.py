@@ -335,3 +335,39 @@ async def test_every_gaia_x_fixture_is_reported_without_passing_or_crashing(name
         assert check.status is FAILED
         assert ("could not be resolved" in check.reason or "has no proof" in check.reason
                 or "no proof" in check.reason), check.reason
+
+
+async def test_shacl_notes_a_vacuous_conformance() -> None:
+    _key, signed = _self_signed()
+    report = await _verify(signed, shapes="gaia-x-22.10", now=datetime(2026, 6, 1, tzinfo=UTC))
+    statuses = _statuses(report, "shacl")
+    assert CheckStatus.WARNING in statuses
+    assert any("no gaia-x-22.10 shape targets" in c.reason for c in report.by_name("shacl"))
+
+
+async def test_too_many_proofs_or_credentials_are_refused_before_any_work() -> None:
+    _key, signed = _self_signed()
+    signed["proof"] = [signed["proof"]] * 65
+    report = await _verify(signed)
+    [limit] = report.failures()
+    assert limit.name == "limits" and "65 proofs, more than the limit of 64" in limit.reason
+    assert report.by_name("proof") == []
+    presentation = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                    "type": ["VerifiablePresentation"],
+                    "verifiableCredential": [_self_signed()[1]] * 3}
+    report = await _verify(presentation, max_credentials=2)
+    assert "3 credentials, more than the limit of 2" in report.failures()[0].reason
+
+
+async def test_distinct_dids_per_document_are_bounded() -> None:
+    proofs = []
+    for _ in range(3):
+        _key, signed = _self_signed()
+        proofs.append(signed["proof"])
+    signed["proof"] = proofs
+    report = await _verify(signed, max_dids=2, proof_only=True)
+    reasons = [c.reason for c in report.by_name("proof")]
+    # the first two DIDs are resolved (their signatures are checked: the last proof's
+    # signs this very document), the third is not even looked up
+    assert ["distinct DIDs" in r for r in reasons] == [False, False, True]
+    assert "more than 2 distinct DIDs" in reasons[2]
