@@ -1,0 +1,58 @@
+"""Generated from policies/vocab/ODRL22.ttl by `policies.actions.derive_tables()`.
+
+Do not edit by hand: tests/unit/policies/test_policy_actions.py re-derives and compares.
+"""
+
+INCLUDED_IN: dict[str, tuple[str, ...]] = {
+    'acceptTracking': ('use',),
+    'aggregate': ('use',),
+    'annotate': ('use',),
+    'anonymize': ('use',),
+    'archive': ('use',),
+    'attribute': ('use',),
+    'compensate': ('use',),
+    'concurrentUse': ('use',),
+    'delete': ('use',),
+    'derive': ('use',),
+    'digitize': ('use',),
+    'display': ('play',),
+    'distribute': ('use',),
+    'ensureExclusivity': ('use',),
+    'execute': ('use',),
+    'extract': ('reproduce',),
+    'give': ('transfer',),
+    'grantUse': ('use',),
+    'include': ('use',),
+    'index': ('use',),
+    'inform': ('use',),
+    'install': ('use',),
+    'modify': ('use',),
+    'move': ('use',),
+    'nextPolicy': ('use',),
+    'obtainConsent': ('use',),
+    'play': ('use',),
+    'present': ('use',),
+    'print': ('use',),
+    'read': ('use',),
+    'reproduce': ('use',),
+    'reviewPolicy': ('use',),
+    'sell': ('transfer',),
+    'stream': ('use',),
+    'synchronize': ('use',),
+    'textToSpeech': ('use',),
+    'transform': ('use',),
+    'translate': ('use',),
+    'uninstall': ('use',),
+    'watermark': ('use',),
+}
+
+EQUIVALENT: dict[str, tuple[str, ...]] = {
+    'append': ('modify',),
+    'appendTo': ('modify',),
+    'copy': ('reproduce',),
+    'export': ('transform',),
+    'license': ('grantUse',),
+    'pay': ('compensate',),
+    'write': ('modify',),
+    'writeTo': ('modify',),
+}
