@@ -13,6 +13,7 @@ wrong in words a person can act on; they never carry HTTP status codes. The API 
     │   │   ├── RemoteContextRefused  a context that is neither bundled nor allow-listed
     │   │   └── DroppedTermError      a term expansion would silently drop
     │   ├── PolicyError               a malformed ODRL policy
+    │   ├── DescriptionRejected       a self-description failed verification (has the report)
     │   └── ProtocolMessageError      a DSP message that breaks its schema
     ├── KeyMaterialError              unreadable, unsupported or mismatched keys
     ├── DidResolutionError            a DID that cannot be resolved (safely)
@@ -82,6 +83,19 @@ class PolicyError(InputError):
     """An ODRL policy is malformed."""
 
     code = "invalid_policy"
+
+
+class DescriptionRejected(InputError):
+    """A signed self-description failed verification or the catalog's policy.
+
+    `report` is the full JSON verification report that says which checks failed.
+    """
+
+    code = "description_rejected"
+
+    def __init__(self, message: str, report: dict[str, object]) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class ProtocolMessageError(InputError):

@@ -1,0 +1,433 @@
+"""Catalog benchmark: HTTP ingest throughput (2 workers, SHACL on and off), search latency
+over 100,000 entries and SPARQL latency. Prints figures and the ratio to the issue's
+targets (>= 300/s with SHACL, >= 1,000/s without, search p99 <= 50 ms).
+
+    python bench/catalog.py [--entries 100000] [--ingest 400] [--database URL]
+
+Ingest runs `hinterland catalog serve --workers 2` as a real process on a fresh SQLite
+file (or the given PostgreSQL URL's server, in a fresh database). The search corpus is
+bulk-loaded straight into the tables (signing 100,000 documents would measure signing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+import yaml  # noqa: E402
+
+from catalog.app import create_app  # noqa: E402
+from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow  # noqa: E402
+from catalog.settings import CatalogSettings  # noqa: E402
+from catalog.text import index_text  # noqa: E402
+from hinterland.db import create_engine, migrate  # noqa: E402
+from hinterland.did import did_key_from_public_key, did_key_verification_method_id  # noqa: E402
+from hinterland.keys import PrivateKey  # noqa: E402
+from hinterland.proofs import sign_document  # noqa: E402
+
+MATERIALS = ["PA12", "PA11", "PLA", "PETG", "TPU", "AlSi10Mg", "Ti6Al4V", "316L"]
+PROCESSES = ["SLS", "MJF", "FDM", "SLA", "SLM", "DMLS"]
+FORMATS = ["STL", "3MF", "JSON", "CSV", "STEP"]
+REGIONS = ["DE-SN", "DE-BY", "DE-BW", "DE-NW", "DE-BE", "AT-9", "FR-IDF", "PL-DS", "CZ-10"]
+WORDS = [
+    "bracket",
+    "housing",
+    "gear",
+    "lattice",
+    "prototype",
+    "series",
+    "nylon",
+    "aluminium",
+    "titanium",
+    "fixture",
+    "jig",
+    "drone",
+    "automotive",
+    "medical",
+    "tooling",
+    "spare",
+    "part",
+    "carbon",
+    "footprint",
+    "dataset",
+]
+
+
+# Wide columns of realistic size, so that scans that touch them would show.
+DOCUMENT = json.dumps({"padding": "x" * 3000})
+REPORT = json.dumps({"valid": True, "checks": [{"name": "proof", "reason": "y" * 80}] * 10})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+# -- ingest -----------------------------------------------------------------------------
+
+
+def signed_documents(count: int) -> list[dict[str, Any]]:
+    parties = []
+    for _ in range(8):
+        key = PrivateKey.generate("ed25519")
+        public = key.public()
+        parties.append(
+            (key, did_key_from_public_key(public), did_key_verification_method_id(public))
+        )
+    documents = []
+    now = datetime.now(UTC) - timedelta(minutes=5)
+    rng = random.Random(7)
+    for index in range(count):
+        key, did, vm = parties[index % len(parties)]
+        subject = {
+            "id": f"https://bench.example/services/{uuid.uuid4()}",
+            "type": "PrintService",
+            "name": f"{rng.choice(PROCESSES)} printing {index}",
+            "description": " ".join(rng.sample(WORDS, 6)),
+            "material": rng.choice(MATERIALS),
+            "process": rng.choice(PROCESSES),
+            "format": rng.choice(FORMATS[:2]),
+            "region": rng.choice(REGIONS[:5]),
+            "keyword": rng.sample(WORDS, 2),
+        }
+        document = {
+            "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/hinterland/v1"],
+            "type": ["VerifiableCredential"],
+            "issuer": did,
+            "validFrom": now.isoformat().replace("+00:00", "Z"),
+            "credentialSubject": subject,
+        }
+        documents.append(sign_document(document, key, verification_method=vm))
+    return documents
+
+
+async def post_all(base: str, documents: list[dict[str, Any]], concurrency: int) -> float:
+    queue = list(documents)
+    async with httpx.AsyncClient(timeout=120) as client:
+
+        async def worker() -> None:
+            while queue:
+                document = queue.pop()
+                response = await client.post(f"{base}/self-descriptions", json=document)
+                if response.status_code != 201:
+                    raise RuntimeError(
+                        f"ingest failed: {response.status_code} {response.text[:300]}"
+                    )
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - start
+
+
+def ingest_rate(database: str, documents: list[dict[str, Any]], shacl: bool, tmp: Path) -> float:
+    name = "shacl" if shacl else "plain"
+    port = free_port()
+    config = {
+        "data_dir": str(tmp / name),
+        "log_level": "WARNING",
+        "database": {"url": database, "migrate_on_start": True, "pool_size": 10},
+        "catalog": {
+            "participant_policy": "open",
+            "shapes": "gaia-x-22.10" if shacl else "none",
+            "hinterland_shapes": shacl,
+            "workers": 2,
+        },
+    }
+    path = tmp / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    log = (tmp / f"{name}.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hinterland",
+            "catalog",
+            "serve",
+            "--config",
+            str(path),
+            "--port",
+            str(port),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        warm, rest = documents[:20], documents[20:]
+        asyncio.run(post_all(base, warm, 4))
+        seconds = asyncio.run(post_all(base, rest, 16))
+        return len(rest) / seconds
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+# -- search corpus ------------------------------------------------------------------------
+
+
+def rdf_of(index: int, name: str, material: str, region: str, kind: str) -> str:
+    subject = f"<https://bench.example/{index}>"
+    hl = "https://w3id.org/hinterland/v1#"
+    return (
+        f'{subject} <https://schema.org/name> "{name}" .\n'
+        f'{subject} <{hl}material> "{material}" .\n'
+        f'{subject} <{hl}region> "{region}" .\n'
+        f"{subject} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{hl}{kind}> .\n"
+    )
+
+
+async def bulk_load(url: str, count: int) -> None:
+    engine = create_engine(url)
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+    issuers = [f"did:web:firm{i}.example" for i in range(200)]
+    sqlite = engine.dialect.name == "sqlite"
+    batch = 2_000
+    async with engine.begin() as conn:
+        for start in range(0, count, batch):
+            entries, blobs, values, fts, changes = [], [], [], [], []
+            for index in range(start, min(count, start + batch)):
+                material = rng.choice(MATERIALS)
+                process = rng.choice(PROCESSES)
+                region = rng.choice(REGIONS)
+                fmt = rng.choice(FORMATS)
+                kind = rng.choice(["PrintService", "PrintFile", "DataResource"])
+                keywords = rng.sample(WORDS, 3)
+                name = f"{process} {kind} {index}"
+                description = " ".join(rng.sample(WORDS, 8))
+                text = index_text(
+                    " ".join([name, description, kind, material, process, fmt, region, *keywords])
+                )
+                entry_id = f"sd-{index:032x}"
+                status = "active" if index % 20 else rng.choice(["revoked", "deprecated"])
+                claims = {
+                    "types": [kind],
+                    "material": [material],
+                    "process": [process],
+                    "format": [fmt],
+                    "region": [region],
+                    "country": [region[:2]],
+                    "keyword": keywords,
+                }
+                entries.append(
+                    {
+                        "row_id": index + 1,
+                        "id": entry_id,
+                        "issuer": rng.choice(issuers),
+                        "subject_id": f"https://bench.example/{index}",
+                        "types": json.dumps([kind]),
+                        "status": status,
+                        "sha256": f"{index:064x}",
+                        "name": name,
+                        "description": description,
+                        "claims": json.dumps(claims),
+                        "issued": now,
+                        "valid_until": None,
+                        "origin": "local",
+                        "created": now,
+                        "updated": now,
+                        "superseded_by": None,
+                    }
+                )
+                blobs.append(
+                    {
+                        "row_id": index + 1,
+                        "document": DOCUMENT,
+                        "report": REPORT,
+                        "compliance": None,
+                        "revocation": None,
+                        "search_text": text,
+                        "rdf": rdf_of(index, name, material, region, kind),
+                    }
+                )
+                for field, items in (
+                    ("type", [kind]),
+                    ("material", [material]),
+                    ("process", [process]),
+                    ("format", [fmt]),
+                    ("region", [region]),
+                    ("country", [region[:2]]),
+                    ("keyword", keywords),
+                ):
+                    for item in items:
+                        values.append(
+                            {
+                                "entry_row": index + 1,
+                                "field": field,
+                                "norm": item.lower(),
+                                "value": item,
+                            }
+                        )
+                fts.append({"r": index + 1, "t": text})
+                changes.append({"entry_id": entry_id, "kind": "added", "at": now})
+            await conn.execute(sa.insert(EntryRow), entries)
+            await conn.execute(sa.insert(EntryBlobRow), blobs)
+            await conn.execute(sa.insert(EntryValueRow), values)
+            await conn.execute(sa.insert(ChangeRow), changes)
+            if sqlite:
+                await conn.execute(
+                    sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
+                    fts,
+                )
+            else:
+                await conn.execute(
+                    sa.text(
+                        "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
+                        "WHERE row_id = :r"
+                    ),
+                    fts,
+                )
+        if not sqlite:
+            await conn.execute(sa.text("ANALYZE"))
+    await engine.dispose()
+
+
+SEARCHES: list[dict[str, Any]] = [
+    {"q": "bracket"},
+    {"q": "nylon housing"},
+    {"q": "sls", "material": "PA12"},
+    {"material": "PA12", "region": "DE-SN"},
+    {"format": "3MF"},
+    {"q": "drone", "region": "DE-BY", "format": "STL"},
+    {"type": "PrintService", "process": "MJF"},
+    {"q": "titanium medical"},
+    {},
+]
+
+
+async def search_latencies(
+    url: str, tmp: Path, rounds: int, facets: bool
+) -> tuple[list[float], float, list[float]]:
+    settings = CatalogSettings(
+        data_dir=tmp / "search", database={"url": url}, catalog={"participant_policy": "open"}
+    )
+    app = create_app(settings, background=False)
+    service = app.state.catalog
+    timings: list[float] = []
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://bench"
+    ) as client:
+        for params in SEARCHES:  # warm-up
+            await client.get("/self-descriptions", params={**params, "facets": str(facets)})
+        for _ in range(rounds):
+            for params in SEARCHES:
+                start = time.perf_counter()
+                response = await client.get(
+                    "/self-descriptions", params={**params, "facets": str(facets).lower()}
+                )
+                timings.append(time.perf_counter() - start)
+                assert response.status_code == 200, response.text
+        start = time.perf_counter()
+        await service.sparql.sync()
+        sync_seconds = time.perf_counter() - start
+        query = (
+            "PREFIX hl: <https://w3id.org/hinterland/v1#>\n"
+            "PREFIX schema: <https://schema.org/>\n"
+            'SELECT ?s ?name WHERE { ?s a hl:PrintService ; hl:material "PA12" ; '
+            'hl:region "DE-SN" ; schema:name ?name } LIMIT 100'
+        )
+        sparql: list[float] = []
+        for _ in range(max(5, rounds)):
+            start = time.perf_counter()
+            response = await client.get("/sparql", params={"query": query})
+            sparql.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text
+    await service.engine.dispose()
+    return timings, sync_seconds, sparql
+
+
+def fresh_database(admin: str | None, tmp: Path, name: str) -> str:
+    if admin is None:
+        return f"sqlite+aiosqlite:///{tmp / name}.db"
+    import asyncpg
+
+    database = f"bench_{name}_{uuid.uuid4().hex[:8]}"
+
+    async def create() -> None:
+        conn = await asyncpg.connect(admin)
+        await conn.execute(f'CREATE DATABASE "{database}"')
+        await conn.close()
+
+    asyncio.run(create())
+    base = admin.rsplit("/", 1)[0].split("://", 1)[1]
+    return f"postgresql+asyncpg://{base}/{database}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--ingest", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--database", help="PostgreSQL admin URL (default: SQLite files)")
+    parser.add_argument("--skip-ingest", action="store_true")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
+    backend = "PostgreSQL" if args.database else "SQLite"
+    print(f"catalog benchmark on {backend}, {os.cpu_count()} cores")
+
+    if not args.skip_ingest:
+        documents = signed_documents(args.ingest)
+        for shacl, target in ((False, 1_000), (True, 300)):
+            url = fresh_database(args.database, tmp, "shacl" if shacl else "plain")
+            rate = ingest_rate(url, documents, shacl, tmp)
+            print(
+                f"ingest, 2 workers, SHACL {'on ' if shacl else 'off'}: {rate:8.1f} /s"
+                f"   (target >= {target}/s, ratio {rate / target:.2f})"
+            )
+
+    url = fresh_database(args.database, tmp, "search")
+    migrate.upgrade(url)
+    start = time.perf_counter()
+    asyncio.run(bulk_load(url, args.entries))
+    print(f"bulk-loaded {args.entries} entries in {time.perf_counter() - start:.1f} s")
+    for facets in (False, True):
+        timings, sync_seconds, sparql = asyncio.run(search_latencies(url, tmp, args.rounds, facets))
+        p50, p99 = percentile(timings, 0.5) * 1000, percentile(timings, 0.99) * 1000
+        print(
+            f"search over {args.entries} entries, facets {'on ' if facets else 'off'}: "
+            f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms   (target p99 <= 50 ms, ratio "
+            f"{50 / p99:.2f})  [{len(timings)} requests]"
+        )
+    print(f"SPARQL index load of {args.entries} entries: {sync_seconds:.1f} s")
+    print(
+        f"SPARQL typical SELECT (material + region + type, LIMIT 100): "
+        f"p50 {statistics.median(sparql) * 1000:.1f} ms  "
+        f"p99 {percentile(sparql, 0.99) * 1000:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""`create_app(settings)`: the catalog as a FastAPI application."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from catalog import api, http_errors
+from catalog.credentials import Signer
+from catalog.service import CatalogService
+from catalog.settings import CatalogSettings
+from catalog.verifier import Verifier
+from catalog.web import pages
+from hinterland.did import DidResolver
+
+log = logging.getLogger("catalog")
+
+
+def create_app(
+    settings: CatalogSettings,
+    *,
+    engine: AsyncEngine | None = None,
+    resolver: DidResolver | None = None,
+    verifier: Verifier | None = None,
+    signer: Signer | None = None,
+    clock: Callable[[], datetime] | None = None,
+    background: bool = True,
+) -> FastAPI:
+    """Build the catalog app. The database must be migrated already
+    (`hinterland db upgrade`, or `catalog serve` does it when `database.migrate_on_start`).
+
+    With `background`, the app's lifespan runs the expiry sweeper and, when peers are
+    configured, federation pulls.
+    """
+    service = CatalogService.build(
+        settings, engine=engine, resolver=resolver, verifier=verifier, signer=signer, clock=clock
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        options = settings.catalog
+        tasks = [asyncio.create_task(_every(options.sweep_seconds, service.store.expire_due))]
+        if options.peers:
+            tasks.append(
+                asyncio.create_task(_every(options.peer_poll_seconds, service.federation.sync_once))
+            )
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if engine is None:
+                await service.engine.dispose()
+
+    app = FastAPI(
+        title="Hinterland catalog",
+        description="Signed self-descriptions: publish, verify, search, match, federate.",
+        lifespan=lifespan if background else None,
+    )
+    app.state.catalog = service
+    http_errors.install(app)
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+async def _every(seconds: float, action: Callable[[], object]) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            result = action()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception:  # a failed round must not stop the loop; it is logged
+            log.exception("background task failed")

@@ -1,0 +1,50 @@
+"""RDF views of a signed description: canonical hash, expansion and the claims graph."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from hinterland.jsonld import DocumentLoader, canonicalize, expand
+from hinterland.jsonld.processing import pyld_errors
+
+PROOF = "https://w3id.org/security#proof"
+
+
+@dataclass
+class RdfForms:
+    """What ingest derives from a document with JSON-LD processing."""
+
+    sha256: str
+    expanded: list[Any]
+    claims_graph: str  # N-Triples
+
+
+def rdf_forms(document: dict[str, Any], loader: DocumentLoader) -> RdfForms:
+    """Canonical SHA-256 (RDFC-1.0 of the whole signed document), the expanded form and
+    the claims graph (every quad except those inside proof graphs), for SPARQL.
+
+    Raises `JsonLdError` (or a subclass) when the document cannot be processed.
+    """
+    with pyld_errors("canonicalize"):
+        nquads = canonicalize(document, loader=loader)
+    expanded = expand(document, loader)
+    sha = hashlib.sha256(nquads.encode("utf-8")).hexdigest()
+    return RdfForms(sha256=sha, expanded=expanded, claims_graph=claims_graph(nquads))
+
+
+def claims_graph(nquads: str) -> str:
+    """N-Triples of every quad not inside a proof graph, all merged into one graph."""
+    quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    proof_graphs = {q.object for q in quads if q.predicate.value == PROOF}
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in quads
+        if not (isinstance(q.graph_name, ox.BlankNode) and q.graph_name in proof_graphs)
+        and q.predicate.value != PROOF
+    ]
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return data.decode("utf-8") if isinstance(data, bytes) else ""

@@ -1,0 +1,231 @@
+"""Search: full-text (SQLite FTS5 / PostgreSQL tsvector), filters, cursor pages, facets."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from catalog.models import EntryRow, EntryValueRow
+from catalog.records import STATUSES, Entry
+from catalog.store import CatalogStore, effective_status, row_to_entry
+from catalog.text import fts5_query, query_tokens, tsquery
+from hinterland.errors import InputError
+
+VALUE_FILTERS = ("type", "keyword", "country", "region", "format", "material", "process")
+FACETS = ("type", "issuer", "status", "country", "region", "format", "material", "keyword")
+MAX_FILTER_VALUES = 20
+MAX_FACET_VALUES = 25
+COUNT_CAP = 10_000
+FACET_SAMPLE = 1_000
+
+
+@dataclass
+class SearchQuery:
+    """A search request; `status` None means active entries only."""
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    issuers: list[str] = field(default_factory=list)
+    statuses: list[str] | None = None
+    limit: int = 20
+    cursor: str | None = None
+    facets: bool = True
+
+
+@dataclass
+class SearchPage:
+    """One page of results, the cursor of the next page, the total and facet counts."""
+
+    items: list[Entry]
+    total: int
+    next_cursor: str | None
+    facets: dict[str, list[tuple[str, int]]]
+    total_exact: bool = True  # False: at least `total` matches
+    facets_sampled: bool = False  # True: facets count the newest FACET_SAMPLE matches
+
+
+def encode_cursor(row_id: int) -> str:
+    """An opaque cursor for keyset pagination."""
+    return base64.urlsafe_b64encode(f"r{row_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The row id inside a cursor; raises `InputError` for anything we did not hand out."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith("r"):
+            raise ValueError(raw)
+        return int(raw[1:])
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InputError(f"invalid cursor {cursor[:40]!r}; use the nextCursor of a page") from None
+
+
+def _validate(query: SearchQuery) -> None:
+    for name, values in query.filters.items():
+        if name not in VALUE_FILTERS:
+            raise InputError(f"unknown filter {name!r}; use one of {', '.join(VALUE_FILTERS)}")
+        if len(values) > MAX_FILTER_VALUES:
+            raise InputError(f"too many values for filter {name!r} (at most {MAX_FILTER_VALUES})")
+    for status in query.statuses or []:
+        if status not in STATUSES:
+            raise InputError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    if len(query.q) > 1_000:
+        raise InputError("query text too long (at most 1000 characters)")
+
+
+def _conditions(
+    store: CatalogStore,
+    query: SearchQuery,
+    now: datetime,
+    *,
+    with_status: bool = True,
+    newest_first: bool = False,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of a search. `newest_first` hints SQLite to walk the table in row
+    order (and stop after a page) instead of sorting every entry of a status first."""
+    e = EntryRow
+    conditions: list[sa.ColumnElement[bool]] = []
+    words = query_tokens(query.q)
+    if words:
+        if store.sqlite:
+            conditions.append(
+                e.row_id.in_(
+                    sa.text(
+                        "SELECT rowid FROM catalog_entries_fts WHERE catalog_entries_fts MATCH :fts"
+                    ).bindparams(fts=fts5_query(words))
+                )
+            )
+        else:
+            vector: sa.ColumnElement[Any] = sa.literal_column("catalog_entries.search_vector")
+            conditions.append(
+                vector.op("@@", return_type=sa.Boolean)(
+                    sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(words))
+                )
+            )
+    elif query.q.strip():
+        conditions.append(sa.false())  # only punctuation: nothing can match
+    for name, values in query.filters.items():
+        norms = [v.strip().lower() for v in values if v.strip()]
+        if not norms:
+            continue
+        v = EntryValueRow
+        conditions.append(
+            e.row_id.in_(sa.select(v.entry_row).where(v.field == name, v.norm.in_(norms)))
+        )
+    if query.issuers:
+        conditions.append(e.issuer.in_(query.issuers))
+    if with_status:
+        status: sa.ColumnElement[str] | None = None
+        if newest_first and store.sqlite:
+            status = sa.literal_column("+catalog_entries.status")  # unary + disables the index
+        conditions.append(status_condition(query.statuses or ["active"], now, status))
+    return conditions
+
+
+def status_condition(
+    statuses: list[str], now: datetime, status: sa.ColumnElement[str] | None = None
+) -> sa.ColumnElement[bool]:
+    """Entries whose *effective* status is one of `statuses`, written so that the
+    (status, valid_until) index answers it: an active entry past validUntil is expired."""
+    e = EntryRow
+    column: sa.ColumnElement[str] = status if status is not None else e.status.expression
+    alive = sa.or_(e.valid_until.is_(None), e.valid_until > now)
+    parts: list[sa.ColumnElement[bool]] = []
+    for wanted in dict.fromkeys(statuses):
+        if wanted == "active":
+            parts.append(sa.and_(column == "active", alive))
+        elif wanted == "expired":
+            parts.append(column == "expired")
+            parts.append(sa.and_(column == "active", e.valid_until <= now))
+        else:
+            parts.append(column == wanted)
+    return sa.or_(*parts)
+
+
+async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
+    """Run a search; raises `InputError` for unknown filters, statuses or cursors."""
+    _validate(query)
+    now = store.clock()
+    e = EntryRow
+    scan = _conditions(store, query, now, newest_first=True)
+    # Ids first, rows second: ordering narrow index entries is cheap, ordering wide rows
+    # (documents, reports) is what made pages slow.
+    page_query = sa.select(e.row_id).where(*scan).order_by(e.row_id.desc()).limit(query.limit + 1)
+    if query.cursor:
+        page_query = page_query.where(e.row_id < decode_cursor(query.cursor))
+    async with store.read() as session:
+        ids = list((await session.scalars(page_query)).all())
+        by_id = {
+            row.row_id: row
+            for row in (await session.scalars(sa.select(e).where(e.row_id.in_(ids)))).all()
+        }
+        rows = [by_id[i] for i in ids if i in by_id]
+        capped = sa.select(e.row_id).where(*scan).limit(COUNT_CAP + 1).subquery()
+        total = int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
+        facets = await _facets(store, session, query, now) if query.facets else {}
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    return SearchPage(
+        items=[row_to_entry(r, now) for r in rows],
+        total=min(total, COUNT_CAP),
+        total_exact=total <= COUNT_CAP,
+        facets_sampled=query.facets and total > FACET_SAMPLE,
+        next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
+        facets=facets,
+    )
+
+
+def _sample(conditions: list[sa.ColumnElement[bool]]) -> sa.ScalarSelect[int]:
+    e = EntryRow
+    return (
+        sa.select(e.row_id)
+        .where(*conditions)
+        .order_by(e.row_id.desc())
+        .limit(FACET_SAMPLE)
+        .scalar_subquery()
+    )
+
+
+async def _facets(
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts over the matches, exact up to FACET_SAMPLE matches and over the newest
+    FACET_SAMPLE beyond (counting values of 100,000 entries per request is too slow)."""
+    e = EntryRow
+    matching = _sample(_conditions(store, query, now, newest_first=True))
+    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    v = EntryValueRow
+    # On SQLite, drive from the sampled entries, not from every value of a field.
+    field: sa.ColumnElement[str] = (
+        sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
+    )
+    value_rows = await session.execute(
+        sa.select(v.field, sa.func.min(v.value), sa.func.count())
+        .where(v.entry_row.in_(matching), field.in_([f for f in FACETS if f in VALUE_FILTERS]))
+        .group_by(v.field, v.norm)
+    )
+    for name, value, count in value_rows:
+        counts[name][value] = int(count)
+    issuer_rows = await session.execute(
+        sa.select(e.issuer, sa.func.count()).where(e.row_id.in_(matching)).group_by(e.issuer)
+    )
+    counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
+    # The status facet ignores the status filter, so people see what else there is.
+    status_expr = effective_status(now)
+    any_status = _sample(_conditions(store, query, now, with_status=False))
+    status_rows = await session.execute(
+        sa.select(status_expr, sa.func.count())
+        .where(e.row_id.in_(any_status))
+        .group_by(status_expr)
+    )
+    counts["status"] = {status: int(count) for status, count in status_rows}
+    return {
+        name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
+        for name, values in counts.items()
+    }
