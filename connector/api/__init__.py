@@ -1,0 +1,1 @@
+"""The connector's HTTP edges: DSP endpoints, data plane, credential service, management."""

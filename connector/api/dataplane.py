@@ -1,0 +1,208 @@
+"""The data plane: HTTP pull of a started transfer's data with its bearer token.
+
+- only the transfer's own token opens it (we store the token's SHA-256), and only while
+  the transfer is STARTED and the token has not expired;
+- the agreement's usage policy is re-checked (monitor scope) on every access;
+- files stream in 1 MiB chunks in constant memory, with `Range` (resume), `ETag`,
+  `If-None-Match`/`If-Range` and `Repr-Digest` (RFC 9530, SHA-256 of the whole file);
+- while streaming, the transfer's state is re-read every few chunks: a suspension or
+  termination stops the download at once;
+- every access, allowed or not, goes into the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from connector.api.state import ConnectorState, connector_state
+from connector.enforcement import Caller
+from connector.licence import licence_id, signed_licence
+from connector.services.transfer import token_hash
+from connector.statemachine import Role
+from connector.store.tables import AgreementRow, AssetRow, TransferRow
+from hinterland.errors import (
+    AuthenticationError,
+    HinterlandError,
+    InputError,
+    NotFound,
+    PermissionDenied,
+)
+from hinterland.web.errors import error_body, status_for
+
+CHUNK = 1024 * 1024
+RECHECK_EVERY = 8  # chunks between state checks while streaming
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(InputError):
+    """The requested byte range lies outside the file."""
+
+    code = "range_not_satisfiable"
+
+
+def _error(exc: HinterlandError, headers: dict[str, str] | None = None) -> JSONResponse:
+    status = 416 if isinstance(exc, RangeNotSatisfiable) else status_for(exc)
+    return JSONResponse(error_body(exc), status_code=status, headers=headers)
+
+
+async def _open_transfer(
+    state: ConnectorState, request: Request, pid: str
+) -> tuple[TransferRow, AgreementRow, AssetRow]:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or len(token) > 512:
+        raise AuthenticationError("the data plane needs 'Authorization: Bearer <transfer token>'")
+    services = state.services
+    row = await services.transfers.by_token_hash(token_hash(token.strip()))
+    if row is None or row.pid != pid:
+        raise AuthenticationError("this token does not open this transfer")
+    if row.token_expires is not None and row.token_expires < services.clock():
+        raise AuthenticationError("the transfer token has expired")
+    if row.state != "STARTED":
+        raise PermissionDenied(f"transfer {pid} is {row.state}; data is not available")
+    agreement = await services.agreements.get(row.agreement_id, Role.PROVIDER)
+    asset = await services.offers.get_asset(agreement.asset_id)
+    decision = await services.gate.usage(
+        agreement.policy, Caller(row.counterparty, row.claims),
+        action=str(row.params.get("action", "use")), params=row.params, consume=False,
+    )
+    await services.audit.record(
+        "dataplane.access",
+        {"transfer": pid, "agreement": agreement.id, "caller": row.counterparty,
+         "range": request.headers.get("range"), "allowed": decision.allowed,
+         "reason": decision.reason},
+    )
+    if not decision.allowed:
+        raise PermissionDenied(decision.reason)
+    return row, agreement, asset
+
+
+def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """(first, last) byte of a single `bytes=` range, None for the whole file."""
+    if not header:
+        return None
+    match = RANGE.match(header.strip())
+    if match is None or (not match.group(1) and not match.group(2)):
+        return None  # unsupported forms (several ranges...) get the whole file (RFC 9110)
+    first_text, last_text = match.groups()
+    if first_text:
+        first = int(first_text)
+        last = min(int(last_text), size - 1) if last_text else size - 1
+    else:
+        length = int(last_text)
+        if length == 0:
+            raise RangeNotSatisfiable("an empty suffix range selects nothing")
+        first, last = max(0, size - length), size - 1
+    if first >= size or first > last:
+        raise RangeNotSatisfiable(f"range {header} is outside the file of {size} bytes")
+    return first, last
+
+
+def _read(handle: BinaryIO, offset: int, length: int) -> bytes:
+    handle.seek(offset)
+    return handle.read(length)
+
+
+async def _stream(
+    state: ConnectorState, pid: str, path: Path, first: int, last: int
+) -> AsyncIterator[bytes]:
+    handle = await asyncio.to_thread(path.open, "rb")
+    try:
+        position, sent = first, 0
+        while position <= last:
+            if sent and sent % RECHECK_EVERY == 0:
+                row = await state.services.transfers.get(pid)
+                if row.state != "STARTED":
+                    await state.services.audit.record(
+                        "dataplane.stopped", {"transfer": pid, "state": row.state,
+                                              "at": position})
+                    return  # the client sees a short body: the download stopped
+            size = min(CHUNK, last - position + 1)
+            chunk = await asyncio.to_thread(_read, handle, position, size)
+            if not chunk:
+                return
+            position += len(chunk)
+            sent += 1
+            yield chunk
+    finally:
+        await asyncio.to_thread(handle.close)
+
+
+def data_router() -> APIRouter:
+    """The data-plane routes (mounted under `/data`)."""
+    router = APIRouter(tags=["data plane"])
+
+    @router.api_route("/transfers/{pid}", methods=["GET", "HEAD"], summary="Fetch the data")
+    async def fetch(request: Request, pid: str) -> Response:
+        state = connector_state(request)
+        try:
+            row, _agreement, asset = await _open_transfer(state, request, pid)
+            if not asset.sha256 or asset.size is None:
+                raise NotFound(f"asset {asset.id} has no content")
+            path = state.settings.asset_dir() / asset.sha256
+            size, sha256 = asset.size, asset.sha256
+            variant = row.params.get("variant")
+            if isinstance(variant, dict):  # a 3MF stamped with this print's licence
+                path = state.settings.asset_dir() / "licensed" / str(variant["file"])
+                size, sha256 = int(variant["size"]), str(variant["sha256"])
+            etag = f'"{sha256}"'
+            headers: dict[str, Any] = {
+                "ETag": etag,
+                "Accept-Ranges": "bytes",
+                "Repr-Digest": "sha-256=:"
+                + base64.b64encode(bytes.fromhex(sha256)).decode()
+                + ":",
+                "Content-Type": asset.media_type,
+                "Cache-Control": "no-store",
+            }
+            if row.params.get("action") == "print":
+                base = state.services.data_base.rstrip("/")
+                headers["Link"] = f'<{base}/transfers/{pid}/licence>; rel="license"'
+                headers["Hinterland-Licence"] = licence_id(row)
+            if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+                return Response(status_code=304, headers=headers)
+            wanted = request.headers.get("range")
+            if_range = request.headers.get("if-range")
+            if if_range is not None and if_range.strip() != etag:
+                wanted = None  # the file changed since the client's partial copy
+            span = _parse_range(wanted, size)
+        except RangeNotSatisfiable as exc:
+            return _error(exc, {"Content-Range": f"bytes */{size}"})
+        except HinterlandError as exc:
+            return _error(exc)
+        first, last = span if span else (0, size - 1)
+        headers["Content-Length"] = str(last - first + 1)
+        status = 200
+        if span:
+            status = 206
+            headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        if request.method == "HEAD":
+            return Response(status_code=status, headers=headers)
+        return StreamingResponse(
+            _stream(state, pid, path, first, last), status_code=status, headers=headers,
+            media_type=asset.media_type,
+        )
+
+    @router.get("/transfers/{pid}/licence", summary="The signed licence of a print")
+    async def licence(request: Request, pid: str) -> Response:
+        state = connector_state(request)
+        try:
+            row, agreement, asset = await _open_transfer(state, request, pid)
+            assert state.key is not None
+            document = await asyncio.to_thread(
+                signed_licence, state.key, issuer=state.services.did, transfer=row,
+                agreement=agreement, asset=asset,
+            )
+        except HinterlandError as exc:
+            return _error(exc)
+        return JSONResponse(document, media_type="application/vc+ld+json")
+
+    return router

@@ -1,0 +1,1 @@
+"""Asset content: streamed file storage with SHA-256, 3D-print metadata, record types."""

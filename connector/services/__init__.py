@@ -1,0 +1,1 @@
+"""The connector's protocol logic: negotiation, transfer, the worker that drives them."""

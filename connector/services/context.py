@@ -1,0 +1,71 @@
+"""Everything the protocol services share, built once by the app (or a test)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from connector.enforcement import PolicyGate
+from connector.services.signals import Signals
+from connector.store.agreements import AgreementStore
+from connector.store.offers import OfferStore
+from connector.store.outbox import OutboxStore
+from connector.store.processes import Clock, NegotiationStore, TransferStore
+
+
+class AuditSink(Protocol):
+    """Where decisions, transitions and accesses are recorded."""
+
+    async def record(self, kind: str, data: Mapping[str, Any]) -> None:
+        """Append one event."""
+        ...
+
+
+class ClaimsSource(Protocol):
+    """Fetches a counterparty's verified claims (its presentation query), for the worker."""
+
+    async def claims_for(self, did: str) -> Mapping[str, Any]:
+        """Verified claims of `did` (membership, region...)."""
+        ...
+
+
+@dataclass
+class Services:
+    """Stores, policy gate, audit sink and identity of one connector."""
+
+    engine: AsyncEngine
+    did: str
+    dsp_base: str
+    """Our absolute DSP base URL: callbacks are `dsp_base + /callback`."""
+    data_base: str
+    """Base URL of our data plane."""
+    gate: PolicyGate
+    audit: AuditSink
+    clock: Clock = time.time
+    worker_id: str = field(default_factory=lambda: f"replica-{uuid.uuid4().hex[:8]}")
+    data_token_lifetime: float = 3600.0
+    lease_seconds: float = 30.0
+    signals: Signals = field(default_factory=Signals)
+    allow_private_callbacks: bool = False
+    """Tests and closed networks only: accept callback addresses on private hosts."""
+    allow_http_callbacks: bool = False
+    asset_dir: Path | None = None
+    """Where asset files live (per-print stamped 3MF copies go to `licensed/` inside)."""
+
+    def __post_init__(self) -> None:
+        self.negotiations = NegotiationStore(self.engine, clock=self.clock)
+        self.transfers = TransferStore(self.engine, clock=self.clock)
+        self.outbox = OutboxStore(self.engine, clock=self.clock)
+        self.offers = OfferStore(self.engine, clock=self.clock)
+        self.agreements = AgreementStore(self.engine)
+
+    @property
+    def callback_base(self) -> str:
+        """Where providers send us consumer-side messages."""
+        return self.dsp_base.rstrip("/") + "/callback"

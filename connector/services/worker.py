@@ -1,0 +1,194 @@
+"""The worker: sends the outbox and moves processes that wait for us.
+
+Woken by `Signals.wake` right after a handler commits (no polling delay on the happy path);
+it also polls every `poll` seconds so that, after a restart or on another replica, leased
+work whose owner died is resumed. Every piece of work is leased first, so replicas sharing
+a database never act on the same process or message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from connector.dsp.messages import NegotiationState as NS
+from connector.dsp.messages import TransferState as TS
+from connector.services.context import Services
+from connector.services.negotiation import NegotiationService
+from connector.services.transfer import TransferService
+from connector.statemachine import Role
+from connector.store.outbox import DEAD
+from connector.store.tables import OutboxRow
+
+log = logging.getLogger("hinterland.connector.worker")
+RETRYABLE_STATUS = frozenset({408, 425, 429})
+
+
+@dataclass(frozen=True)
+class Response:
+    """What came back from the counterparty."""
+
+    status: int
+    body: Any
+
+
+class TransportError(Exception):
+    """The message could not be delivered (network, timeout); worth retrying."""
+
+
+class Transport(Protocol):
+    """Delivers one DSP message with our identity token for `audience`."""
+
+    async def post(self, url: str, body: Mapping[str, Any], audience: str) -> Response:
+        """POST `body` to `url`; raises `TransportError` when nothing came back."""
+        ...
+
+
+class Worker:
+    """Drives negotiations and transfers and empties the outbox."""
+
+    def __init__(
+        self,
+        services: Services,
+        transport: Transport,
+        *,
+        poll: float = 1.0,
+        negotiation: NegotiationService | None = None,
+        transfer: TransferService | None = None,
+    ) -> None:
+        self.s = services
+        self.transport = transport
+        self.poll = poll
+        self.negotiation = negotiation or NegotiationService(services)
+        self.transfer = transfer or TransferService(services)
+
+    async def run(self) -> None:
+        """Work until cancelled: on a wake-up, the processes just changed and the outbox;
+        on each poll timeout, a full scan for leased work of crashed replicas."""
+        full_scan = True
+        while True:
+            self.s.signals.wake.clear()
+            try:
+                while await self.run_once(full_scan=full_scan):
+                    full_scan = False
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the loop must survive anything one step throws
+                log.exception("worker step failed")
+            full_scan = False
+            try:
+                await asyncio.wait_for(self.s.signals.wake.wait(), self.poll)
+            except TimeoutError:
+                full_scan = True
+
+    async def run_once(self, *, full_scan: bool = True) -> int:
+        """One pass: drive due processes and send due messages. Returns the work done."""
+        hints = self.s.signals.take_hints()
+        done = await self._drive(None if full_scan else hints)
+        done += await self._dispatch()
+        return done
+
+    # -- processes ------------------------------------------------------------------
+
+    def _plan(self) -> list[tuple[Any, Role, list[str], Callable[[Any], Awaitable[Any]]]]:
+        s = self.s
+        return [
+            (s.negotiations, Role.PROVIDER, [NS.REQUESTED.value, NS.ACCEPTED.value],
+             self.negotiation.decide),
+            (s.negotiations, Role.PROVIDER, [NS.VERIFIED.value], self.negotiation.finalize),
+            (s.negotiations, Role.CONSUMER, [NS.AGREED.value], self.negotiation.verify),
+            (s.transfers, Role.PROVIDER, [TS.REQUESTED.value], self.transfer.start),
+        ]
+
+    async def _drive(self, hints: set[tuple[str, str]] | None) -> int:
+        """Act on due processes: all of them (`hints` None) or just the hinted ones."""
+        owner, lease = self.s.worker_id, self.s.lease_seconds
+        done = 0
+        for store, role, states, action in self._plan():
+            if hints is None:
+                rows = await store.claim(states, owner, role=role, seconds=lease)
+            else:
+                rows = []
+                for kind, pid in hints:
+                    if kind != store.process:
+                        continue
+                    row = await store.get(pid)
+                    if row.role == role.value and row.state in states and await store.acquire(
+                        pid, owner, seconds=lease
+                    ):
+                        rows.append(row)
+            for row in rows:
+                if row.state not in states:
+                    await store.release(row.pid, owner)
+                    continue
+                try:
+                    await action(row)
+                except Exception:
+                    # keep the lease: the step is retried once it expires (natural backoff)
+                    log.exception("%s %s: step failed", store.process, row.pid)
+                    continue
+                await store.release(row.pid, owner)
+                done += 1
+        return done
+
+    # -- outbox ---------------------------------------------------------------------
+
+    async def _dispatch(self) -> int:
+        rows = await self.s.outbox.claim_due(self.s.worker_id, seconds=self.s.lease_seconds)
+        if not rows:
+            return 0
+        await asyncio.gather(*(self._send(row) for row in rows))
+        return len(rows)
+
+    async def _send(self, row: OutboxRow) -> None:
+        owner = self.s.worker_id
+        try:
+            response = await self.transport.post(row.url, row.body, row.audience)
+        except TransportError as exc:
+            status = await self.s.outbox.mark_failed(row.id, owner, str(exc), permanent=False)
+            if status == DEAD:
+                await self._give_up(row, f"{row.url} unreachable: {exc}")
+            return
+        if 200 <= response.status < 300:
+            await self.s.outbox.mark_sent(row.id, owner)
+            await self._acknowledged(row, response.body)
+            return
+        reason = _error_reason(response)
+        permanent = 400 <= response.status < 500 and response.status not in RETRYABLE_STATUS
+        status = await self.s.outbox.mark_failed(row.id, owner, reason, permanent=permanent)
+        if status == DEAD:
+            await self._give_up(row, reason)
+
+    async def _acknowledged(self, row: OutboxRow, body: Any) -> None:
+        """Learn the provider's process id from the ACK of our initiating request."""
+        if not isinstance(body, dict) or not isinstance(body.get("providerPid"), str):
+            return
+        if body.get("@type") not in ("ContractNegotiation", "TransferProcess"):
+            return
+        store = self.s.negotiations if row.process == "negotiation" else self.s.transfers
+        own = await store.get(row.pid)
+        if own.role == Role.CONSUMER.value and own.remote_pid is None:
+            await store.set_remote_pid(row.pid, body["providerPid"])
+            await self.s.signals.notify()
+
+    async def _give_up(self, row: OutboxRow, reason: str) -> None:
+        """The counterparty refused our message for good (or never answered)."""
+        store = self.s.negotiations if row.process == "negotiation" else self.s.transfers
+        if await store.abandon(row.pid, reason):
+            await self.s.audit.record(
+                f"{row.process}.abandoned", {row.process: row.pid, "reason": reason}
+            )
+            await self.s.signals.notify()
+
+
+def _error_reason(response: Response) -> str:
+    body = response.body
+    if isinstance(body, dict):
+        reasons = body.get("reason")
+        if isinstance(reasons, list) and reasons:
+            text = "; ".join(str(r) for r in reasons)
+            return f"{body.get('code')}: {text}" if body.get("code") else text
+    return f"HTTP {response.status}"

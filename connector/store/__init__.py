@@ -1,0 +1,1 @@
+"""Connector state in SQLite or PostgreSQL: processes, agreements, outbox, leases, replay cache."""

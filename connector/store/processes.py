@@ -1,0 +1,365 @@
+"""Negotiations and transfers: create, read, and move them through the state machine.
+
+A transition and the outbound messages it causes are written in one transaction (the
+outbox pattern), guarded by the row's `version` so two writers never both apply a step.
+Re-delivered messages are recognised as duplicates and change nothing (idempotency).
+Row leases (`claim`) make sure only one replica works on a process at a time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from connector.dsp.messages import NegotiationState, TransferState
+from connector.statemachine import (
+    NEGOTIATION_TERMINAL,
+    TRANSFER_TERMINAL,
+    NegotiationEvent,
+    Role,
+    TransferEvent,
+    is_duplicate_negotiation,
+    is_duplicate_transfer,
+    next_negotiation_state,
+    next_transfer_state,
+)
+from connector.store.tables import NegotiationRow, OutboxRow, TransferRow
+from hinterland.db.base import Base
+from hinterland.db.engine import session_factory
+from hinterland.errors import Conflict, NotFound, StorageError
+
+Clock = Callable[[], float]
+T = TypeVar("T")
+RowT = TypeVar("RowT", NegotiationRow, TransferRow)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """A message to send once the transaction commits: POST `body` to `url` for `audience`."""
+
+    url: str
+    audience: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Transition(Generic[RowT]):
+    """The outcome of applying a message: the row after it, and whether anything changed."""
+
+    row: RowT
+    changed: bool
+    previous: str | None
+
+
+async def run_write(
+    engine: AsyncEngine, work: Callable[[AsyncSession], Awaitable[T]], *, attempts: int = 8
+) -> T:
+    """Run `work` in a transaction, retrying lost optimistic races and SQLite lock waits."""
+    factory = session_factory(engine)
+    delay = 0.005
+    for attempt in range(attempts):
+        try:
+            async with factory() as session, session.begin():
+                return await work(session)
+        except (_Retry, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
+                raise StorageError(f"database error: {exc.orig}") from exc
+            if attempt == attempts - 1:
+                raise Conflict("the process was changed concurrently; try again") from exc
+            import asyncio
+
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+    raise AssertionError("unreachable")
+
+
+class _Retry(Exception):
+    """Internal: an optimistic update lost a race; re-read and try again."""
+
+
+def _enqueue(session: AsyncSession, process: str, pid: str, now: float, out: Outbound) -> None:
+    session.add(
+        OutboxRow(
+            process=process,
+            pid=pid,
+            url=out.url,
+            audience=out.audience,
+            body=out.body,
+            status="pending",
+            attempts=0,
+            next_attempt=now,
+            created_at=now,
+        )
+    )
+
+
+class _ProcessStore(Generic[RowT]):
+    table: type[RowT]
+    process: str
+    terminal: frozenset[str]
+
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = time.time) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # -- reading --------------------------------------------------------------------
+
+    async def get(self, pid: str, *, role: Role | None = None) -> RowT:
+        """The process with our id `pid` (of `role`, if given); `NotFound` otherwise."""
+        async with session_factory(self.engine)() as session:
+            row = await session.get(self.table, pid)
+        if row is None or (role is not None and row.role != role.value):
+            raise NotFound(f"no {self.process} {pid!r}")
+        return row
+
+    async def find_remote(self, role: Role, counterparty: str, remote_pid: str) -> RowT | None:
+        """Our process that the counterparty knows as `remote_pid`, if any."""
+        t = self.table
+        async with session_factory(self.engine)() as session:
+            result = await session.execute(
+                select(t).where(
+                    t.role == role.value, t.counterparty == counterparty, t.remote_pid == remote_pid
+                )
+            )
+            return result.scalar_one_or_none()
+
+    async def recent(self, *, role: Role | None = None, limit: int = 100) -> Sequence[RowT]:
+        """Recent processes, newest first."""
+        t = self.table
+        query = select(t).order_by(t.created_at.desc()).limit(limit)
+        if role is not None:
+            query = query.where(t.role == role.value)
+        async with session_factory(self.engine)() as session:
+            return (await session.execute(query)).scalars().all()
+
+    # -- writing --------------------------------------------------------------------
+
+    async def create(self, row: RowT, outbound: Sequence[Outbound] = ()) -> RowT:
+        """Insert a new process (and its first outbound messages).
+
+        If the counterparty already created this process (same `remote_pid`), the existing
+        row is returned instead: the initiating message was re-delivered.
+        """
+        now = self.clock()
+        row.created_at = row.updated_at = now
+        row.version = 1
+
+        async def work(session: AsyncSession) -> RowT:
+            session.add(row)
+            for out in outbound:
+                _enqueue(session, self.process, row.pid, now, out)
+            await session.flush()
+            return row
+
+        try:
+            return await run_write(self.engine, work)
+        except IntegrityError as exc:
+            if row.remote_pid is not None:
+                existing = await self.find_remote(Role(row.role), row.counterparty, row.remote_pid)
+                if existing is not None:
+                    return existing
+            async with session_factory(self.engine)() as session:
+                if await session.get(self.table, row.pid) is not None:
+                    raise Conflict(f"{self.process} {row.pid!r} exists already") from None
+            raise StorageError(f"cannot store {self.process} {row.pid!r}: {exc.orig}") from None
+
+    def _next(self, current: str | None, event: Any, sender: Role) -> str:
+        raise NotImplementedError
+
+    def _duplicate(self, current: str, event: Any) -> bool:
+        raise NotImplementedError
+
+    async def apply(
+        self,
+        pid: str,
+        event: Any,
+        sender: Role,
+        *,
+        updates: dict[str, Any] | None = None,
+        outbound: Sequence[Outbound] = (),
+        check: Callable[[RowT], None] | None = None,
+        extra: Sequence[Base] = (),
+    ) -> Transition[RowT]:
+        """Move process `pid` by `event` sent by `sender`, writing `updates` and queueing
+        `outbound` in the same transaction (and inserting the `extra` rows, e.g. an agreement).
+
+        A duplicate (the process is already where `event` leads) changes nothing and queues
+        nothing. `check(row)` may raise to refuse the step (e.g. the wrong counterparty).
+        Raises `NotFound`, `IllegalTransition`.
+        """
+        t = self.table
+
+        async def work(session: AsyncSession) -> Transition[RowT]:
+            row = await session.get(t, pid, populate_existing=True)
+            if row is None:
+                raise NotFound(f"no {self.process} {pid!r}")
+            if check is not None:
+                check(row)
+            if self._duplicate(row.state, event):
+                return Transition(row, False, row.state)
+            target = self._next(row.state, event, sender)
+            now = self.clock()
+            values = {**(updates or {}), "state": target, "updated_at": now}
+            values["version"] = row.version + 1
+            result = await session.execute(
+                update(t)
+                .where(t.pid == pid, t.version == row.version)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise _Retry()
+            for out in outbound:
+                _enqueue(session, self.process, pid, now, out)
+            for item in extra:
+                session.add(item)
+            previous = row.state
+            session.expunge(row)  # mirror the UPDATE without reading the row back
+            for key, value in values.items():
+                setattr(row, key, value)
+            return Transition(row, True, previous)
+
+        return await run_write(self.engine, work)
+
+    async def set_remote_pid(self, pid: str, remote_pid: str) -> None:
+        """Record the counterparty's id for our process, if not known yet."""
+        t = self.table
+
+        async def work(session: AsyncSession) -> None:
+            await session.execute(
+                update(t)
+                .where(t.pid == pid, t.remote_pid.is_(None))
+                .values(remote_pid=remote_pid)
+                .execution_options(synchronize_session=False)
+            )
+
+        await run_write(self.engine, work)
+
+    async def abandon(self, pid: str, reason: str) -> bool:
+        """Mark a process TERMINATED locally because the counterparty cannot be reached or
+        refused our message; no message is sent. False if it had already ended."""
+        t = self.table
+        terminal = list(self.terminal)
+
+        async def work(session: AsyncSession) -> bool:
+            result = await session.execute(
+                update(t)
+                .where(t.pid == pid, t.state.not_in(terminal))
+                .values(
+                    state="TERMINATED", reason=reason[:2000], updated_at=self.clock(),
+                    version=t.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+        return await run_write(self.engine, work)
+
+    # -- leases ---------------------------------------------------------------------
+
+    async def claim(
+        self, states: Sequence[str], owner: str, *, role: Role, seconds: float, limit: int = 20
+    ) -> list[RowT]:
+        """Lease up to `limit` processes of `role` in `states` whose lease is free or expired.
+
+        Each claim is one conditional UPDATE, so two replicas never hold the same row.
+        """
+        t = self.table
+        now = self.clock()
+        async with session_factory(self.engine)() as session:
+            candidates = (
+                await session.execute(
+                    select(t.pid)
+                    .where(
+                        t.role == role.value,
+                        t.state.in_(list(states)),
+                        or_(t.lease_until.is_(None), t.lease_until < now),
+                    )
+                    .order_by(t.updated_at)
+                    .limit(limit)
+                )
+            ).scalars().all()
+        claimed: list[RowT] = []
+        for pid in candidates:
+            if await self.acquire(pid, owner, seconds=seconds):
+                claimed.append(await self.get(pid))
+        return claimed
+
+    async def acquire(self, pid: str, owner: str, *, seconds: float) -> bool:
+        """Take (or extend) the lease on `pid`; False when another owner holds it."""
+        t = self.table
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> bool:
+            result = await session.execute(
+                update(t)
+                .where(
+                    t.pid == pid,
+                    or_(t.lease_owner.is_(None), t.lease_until < now, t.lease_owner == owner),
+                )
+                .values(lease_owner=owner, lease_until=now + seconds)
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+        return await run_write(self.engine, work)
+
+    async def release(self, pid: str, owner: str) -> None:
+        """Give the lease back (only if we hold it)."""
+        t = self.table
+
+        async def work(session: AsyncSession) -> None:
+            await session.execute(
+                update(t)
+                .where(t.pid == pid, t.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+        await run_write(self.engine, work)
+
+
+class NegotiationStore(_ProcessStore[NegotiationRow]):
+    """Contract negotiations."""
+
+    table = NegotiationRow
+    process = "negotiation"
+    terminal = frozenset(s.value for s in NEGOTIATION_TERMINAL)
+
+    def _next(self, current: str | None, event: Any, sender: Role) -> str:
+        state = None if current is None else NegotiationState(current)
+        return next_negotiation_state(state, NegotiationEvent(event), sender).value
+
+    def _duplicate(self, current: str, event: Any) -> bool:
+        return is_duplicate_negotiation(NegotiationState(current), NegotiationEvent(event))
+
+
+class TransferStore(_ProcessStore[TransferRow]):
+    """Transfer processes."""
+
+    table = TransferRow
+    process = "transfer"
+    terminal = frozenset(s.value for s in TRANSFER_TERMINAL)
+
+    def _next(self, current: str | None, event: Any, sender: Role) -> str:
+        state = None if current is None else TransferState(current)
+        return next_transfer_state(state, TransferEvent(event), sender).value
+
+    def _duplicate(self, current: str, event: Any) -> bool:
+        return is_duplicate_transfer(TransferState(current), TransferEvent(event))
+
+    async def by_token_hash(self, token_hash: str) -> TransferRow | None:
+        """The provider-side transfer whose data-plane token hashes to `token_hash`."""
+        async with session_factory(self.engine)() as session:
+            result = await session.execute(
+                select(TransferRow).where(
+                    TransferRow.token_hash == token_hash, TransferRow.role == Role.PROVIDER.value
+                )
+            )
+            return result.scalar_one_or_none()

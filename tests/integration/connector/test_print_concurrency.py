@@ -1,0 +1,65 @@
+"""50 concurrent print requests against a 3-print licence: exactly 3 are granted
+(SQLite and PostgreSQL), each refusal says why."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+
+from conftest import CONSUMER_DID, PROVIDER_DID
+from test_dsp_endpoints import Edge, edge  # noqa: F401  (fixture)
+from test_dsp_flow import PRINT_LICENCE
+
+from connector.dsp import messages as m
+from connector.store.tables import AgreementRow
+from hinterland.db.engine import session_factory
+
+
+async def test_fifty_concurrent_prints_grant_exactly_three(edge: Edge) -> None:  # noqa: F811
+    negotiation = await edge.negotiation("FINALIZED")
+    agreement = m.Agreement(
+        id=f"urn:uuid:{uuid.uuid4()}",
+        target="urn:asset:pcf",
+        assigner=PROVIDER_DID,
+        assignee=CONSUMER_DID,
+        timestamp="2026-01-01T00:00:00Z",
+        permission=PRINT_LICENCE["permission"],
+    )
+    async with session_factory(edge.services.engine)() as session, session.begin():
+        session.add(
+            AgreementRow(
+                id=agreement.id,
+                role="provider",
+                negotiation_pid=negotiation.pid,
+                asset_id="urn:asset:pcf",
+                provider=PROVIDER_DID,
+                consumer=CONSUMER_DID,
+                policy=agreement.to_json(),
+                created_at=time.time(),
+            )
+        )
+    claims = edge.app.state.connector._claims_cache
+    claims[CONSUMER_DID] = (time.monotonic() + 600, {"spatial": "DE"})
+
+    async def ask(i: int) -> tuple[int, str]:
+        message = m.TransferRequestMessage(
+            consumerPid=f"urn:uuid:{uuid.uuid4()}",
+            agreementId=agreement.id,
+            format="HttpData-PULL",
+            callbackAddress="http://print.test/cb",
+            action="print",
+            purpose="prototyping",
+        ).to_json()
+        reply = await edge.peer.post("/transfers/request", message)
+        body = reply.json()
+        return reply.status_code, (body.get("reason") or [""])[0]
+
+    results = await asyncio.gather(*(ask(i) for i in range(50)))
+    statuses = Counter(status for status, _ in results)
+    assert statuses == {201: 3, 403: 47}, results
+    reasons = {reason for status, reason in results if status == 403}
+    assert all("print count 3 of 3" in r for r in reasons), reasons
+    transfers = await edge.services.transfers.recent(limit=100)
+    assert sorted(t.params["use"] for t in transfers) == [1, 2, 3]
