@@ -56,7 +56,8 @@ def test_ordinary_values_are_left_alone() -> None:
     line = (
         '{"method": "GET", "path": "/dsp/2025-1/catalog/request", "request_id": "a1b2c3", '
         '"did": "did:web:127.0.0.1%3A8181", "url": "http://127.0.0.1:8181/x", '
-        '"jwk": {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}'
+        '"jwk": {"kty": "OKP", "crv": "Ed25519", '
+        '"x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}'
     )
     assert redact(line) == line
 
