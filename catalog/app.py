@@ -19,6 +19,7 @@ from catalog.settings import CatalogSettings
 from catalog.verifier import Verifier
 from catalog.web import pages
 from hinterland.did import DidResolver
+from hinterland.web.observability import database_check, install_observability
 
 log = logging.getLogger("catalog")
 
@@ -68,6 +69,7 @@ def create_app(
     )
     app.state.catalog = service
     http_errors.install(app)
+    install_observability(app, [("database", database_check(service.engine))])
     app.include_router(api.router)
     app.include_router(pages.router)
     return app

@@ -125,8 +125,14 @@ def membership_credential(
     issued: datetime,
     valid_days: int,
     catalog_url: str,
+    spatial: str | None = None,
 ) -> dict[str, Any]:
-    """The unsigned MembershipCredential of an onboarded company."""
+    """The unsigned MembershipCredential of an onboarded company.
+
+    `spatial` is the ISO 3166 code of the headquarters its verified LegalParticipant
+    declares, so connectors can enforce location constraints on a claim the data space
+    attests rather than on what a caller says about itself.
+    """
     return {
         "@context": vocab.context(),
         "id": f"urn:uuid:{uuid.uuid4()}",
@@ -140,5 +146,6 @@ def membership_credential(
             "name": name,
             "memberOf": catalog_url,
             "onboardedBy": entry_url,
+            **({"spatial": spatial} if spatial else {}),
         },
     }

@@ -19,13 +19,13 @@ ConfigOption = Annotated[
 ]
 
 
-@app.command("run")
-def run(
+@app.command("serve")
+def serve(
     config: ConfigOption = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8181,
 ) -> None:
-    """Run the connector (DSP, data plane, credential and management API) until stopped."""
+    """Serve the connector (DSP, data plane, credential and management API) until stopped."""
     import uvicorn
 
     from connector.app import create_app
@@ -41,6 +41,9 @@ def run(
         register_secret(settings.connector.management_api_key.get_secret_value())
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
                 timeout_graceful_shutdown=5)
+
+
+app.command("run", hidden=True)(serve)
 
 
 @app.command("did-document")
