@@ -17,13 +17,19 @@ audit_app = typer.Typer(help="Verify a connector's audit log.", no_args_is_help=
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="YAML config file", exists=True, dir_okay=False)
 ]
+SecretsDirOption = Annotated[
+    Path | None,
+    typer.Option("--secrets-dir", help="directory of secret files named like their variables",
+                 exists=True, file_okay=False),
+]
 
 
 @app.command("serve")
 def serve(
     config: ConfigOption = None,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8181,
+    secrets_dir: SecretsDirOption = None,
+    host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default from settings)")] = None,
 ) -> None:
     """Serve the connector (DSP, data plane, credential and management API) until stopped."""
     import uvicorn
@@ -33,13 +39,15 @@ def serve(
     from hinterland.settings import load_settings
     from hinterland.web.logging import configure_logging
 
-    settings = load_settings(ConnectorSettings, config_file=config)
+    settings = load_settings(ConnectorSettings, config_file=config, secrets_dir=secrets_dir)
     configure_logging(settings.log_level, json_lines=settings.log_json)
     if settings.connector.management_api_key is not None:
         from hinterland.web.logging import register_secret
 
         register_secret(settings.connector.management_api_key.get_secret_value())
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+    options = settings.connector
+    uvicorn.run(create_app(settings), host=host or options.host,
+                port=options.port if port is None else port, log_config=None,
                 timeout_graceful_shutdown=5)
 
 
