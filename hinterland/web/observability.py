@@ -85,6 +85,7 @@ class RequestContextMiddleware:
         request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else ""
         request_id = request_id or uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        outer_root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500
 
@@ -101,8 +102,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", None) or "unmatched"
+            route_path = _route_template(scope, outer_root_path)
             method = scope.get("method", "")
             self.metrics.requests.labels(method, route_path, str(status)).inc()
             self.metrics.latency.labels(method, route_path).observe(elapsed)
@@ -112,6 +112,18 @@ class RequestContextMiddleware:
                        "duration_ms": round(elapsed * 1000, 2)},
             )
             request_id_var.reset(token)
+
+
+def _route_template(scope: Scope, outer_root_path: str) -> str:
+    """The matched route's path template, with the prefix of any mounted sub-app
+    (Starlette records a mount's prefix in `root_path`); 'unmatched' for 404s, so
+    arbitrary paths never become metric labels."""
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if not path:
+        return "unmatched"
+    mount_prefix = str(scope.get("root_path", ""))[len(outer_root_path) :]
+    return mount_prefix + str(path)
 
 
 def install_observability(

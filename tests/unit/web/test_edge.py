@@ -92,9 +92,20 @@ async def test_health_and_readiness() -> None:
 
 async def test_metrics_count_requests_by_route() -> None:
     app = _app()
+    child = FastAPI()
+
+    @child.get("/assets/{asset_id}")
+    async def asset(asset_id: str) -> dict[str, str]:
+        return {"id": asset_id}
+
+    app.mount("/management/v1", child)
+    await _get(app, "/management/v1/assets/a1")
+    await _get(app, "/no/such/path")
     await _get(app, "/items/1")
     await _get(app, "/items/2")
     text = (await _get(app, "/metrics")).text
     series = 'hinterland_http_requests_total{method="GET",route="/items/{number}",status="200"}'
     assert f"{series} 2.0" in text
+    assert 'route="/management/v1/assets/{asset_id}",status="200"} 1.0' in text
+    assert 'route="unmatched",status="404"} 1.0' in text
     assert "hinterland_policy_decisions" in text
