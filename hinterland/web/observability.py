@@ -85,7 +85,6 @@ class RequestContextMiddleware:
         request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else ""
         request_id = request_id or uuid.uuid4().hex
         token = request_id_var.set(request_id)
-        outer_root_path = scope.get("root_path", "")
         started = time.perf_counter()
         status = 500
 
@@ -102,7 +101,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route_path = _route_template(scope, outer_root_path)
+            route_path = _route_template(scope)
             method = scope.get("method", "")
             self.metrics.requests.labels(method, route_path, str(status)).inc()
             self.metrics.latency.labels(method, route_path).observe(elapsed)
@@ -114,16 +113,25 @@ class RequestContextMiddleware:
             request_id_var.reset(token)
 
 
-def _route_template(scope: Scope, outer_root_path: str) -> str:
-    """The matched route's path template, with the prefix of any mounted sub-app
-    (Starlette records a mount's prefix in `root_path`); 'unmatched' for 404s, so
-    arbitrary paths never become metric labels."""
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template including the prefix it was included or mounted
+    under; 'unmatched' for 404s, so arbitrary paths never become metric labels.
+
+    Routes keep only their own path (FastAPI includes routers, Starlette mounts apps,
+    without rewriting it), so the prefix is the literal part of the request path before
+    the tail that the route's own pattern matches.
+    """
     route = scope.get("route")
-    path = getattr(route, "path", None)
-    if not path:
+    template = getattr(route, "path", None)
+    if not template:
         return "unmatched"
-    mount_prefix = str(scope.get("root_path", ""))[len(outer_root_path) :]
-    return mount_prefix + str(path)
+    pattern = getattr(route, "path_regex", None)
+    path = str(scope.get("path", ""))
+    if pattern is not None:
+        for index, char in enumerate(path):
+            if char == "/" and pattern.match(path[index:]):
+                return path[:index] + str(template)
+    return str(template)
 
 
 def install_observability(

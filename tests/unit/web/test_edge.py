@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from hinterland import errors
 from hinterland.web.errors import install_error_handlers
@@ -99,7 +99,15 @@ async def test_metrics_count_requests_by_route() -> None:
         return {"id": asset_id}
 
     app.mount("/management/v1", child)
+    included = APIRouter()
+
+    @included.get("/agreements/{agreement_id}")
+    async def agreement(agreement_id: str) -> dict[str, str]:
+        return {"id": agreement_id}
+
+    app.include_router(included, prefix="/consumer/v1")
     await _get(app, "/management/v1/assets/a1")
+    await _get(app, "/consumer/v1/agreements/urn:x:1")
     await _get(app, "/no/such/path")
     await _get(app, "/items/1")
     await _get(app, "/items/2")
@@ -107,5 +115,6 @@ async def test_metrics_count_requests_by_route() -> None:
     series = 'hinterland_http_requests_total{method="GET",route="/items/{number}",status="200"}'
     assert f"{series} 2.0" in text
     assert 'route="/management/v1/assets/{asset_id}",status="200"} 1.0' in text
+    assert 'route="/consumer/v1/agreements/{agreement_id}",status="200"} 1.0' in text
     assert 'route="unmatched",status="404"} 1.0' in text
     assert "hinterland_policy_decisions" in text
