@@ -310,8 +310,10 @@ async def bulk_load(url: str, count: int) -> None:
                     ),
                     fts,
                 )
-        if not sqlite:
-            await conn.execute(sa.text("ANALYZE"))
+    if not sqlite:  # what autovacuum would do: statistics and the visibility map
+        async with engine.connect() as conn:
+            autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(sa.text("VACUUM ANALYZE"))
     await engine.dispose()
 
 
@@ -369,6 +371,24 @@ async def search_latencies(
     return timings, sync_seconds, sparql
 
 
+CREATED: list[str] = []
+
+
+def drop_databases(admin: str | None) -> None:
+    """Drop the PostgreSQL databases this run created."""
+    if admin is None or not CREATED:
+        return
+    import asyncpg
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(admin)
+        for database in CREATED:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.close()
+
+    asyncio.run(drop())
+
+
 def fresh_database(admin: str | None, tmp: Path, name: str) -> str:
     if admin is None:
         return f"sqlite+aiosqlite:///{tmp / name}.db"
@@ -382,11 +402,23 @@ def fresh_database(admin: str | None, tmp: Path, name: str) -> str:
         await conn.close()
 
     asyncio.run(create())
+    CREATED.append(database)
     base = admin.rsplit("/", 1)[0].split("://", 1)[1]
     return f"postgresql+asyncpg://{base}/{database}"
 
 
 def main() -> None:
+    """Run every measurement and print the figures."""
+    try:
+        run()
+    finally:
+        drop_databases(_ADMIN[0] if _ADMIN else None)
+
+
+_ADMIN: list[str] = []
+
+
+def run() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--ingest", type=int, default=400)
@@ -394,6 +426,8 @@ def main() -> None:
     parser.add_argument("--database", help="PostgreSQL admin URL (default: SQLite files)")
     parser.add_argument("--skip-ingest", action="store_true")
     args = parser.parse_args()
+    if args.database:
+        _ADMIN.append(args.database)
     tmp = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
     backend = "PostgreSQL" if args.database else "SQLite"
     print(f"catalog benchmark on {backend}, {os.cpu_count()} cores")

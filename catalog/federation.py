@@ -11,6 +11,7 @@ are derived locally from the documents, so they need no trust either.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,14 +100,16 @@ class Federation:
         return report
 
     async def _page(self, client: httpx.AsyncClient, peer: str, cursor: int) -> dict[str, Any]:
-        response = await client.get(
-            f"{peer}/changes", params={"since": cursor, "limit": self.page_size}
-        )
-        if response.status_code != 200:
-            raise ValueError(f"{peer}/changes answered HTTP {response.status_code}")
-        if len(response.content) > MAX_FEED_BYTES:
-            raise ValueError(f"{peer}/changes page exceeds {MAX_FEED_BYTES} bytes")
-        page = response.json()
+        params = {"since": cursor, "limit": self.page_size}
+        body = bytearray()
+        async with client.stream("GET", f"{peer}/changes", params=params) as response:
+            if response.status_code != 200:
+                raise ValueError(f"{peer}/changes answered HTTP {response.status_code}")
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > MAX_FEED_BYTES:  # stop reading: a peer cannot exhaust memory
+                    raise ValueError(f"{peer}/changes page exceeds {MAX_FEED_BYTES} bytes")
+        page = json.loads(bytes(body))
         if not isinstance(page, dict) or not isinstance(page.get("items", []), list):
             raise ValueError(f"{peer}/changes did not return a change feed page")
         return page
@@ -116,7 +119,11 @@ class Federation:
         entry_id = str(item.get("entryId", ""))
         try:
             if kind == "added" and isinstance(item.get("document"), dict):
-                result = await self.ingestor.ingest(item["document"], origin=peer)
+                # Prefer the exact text, so the stored document stays byte for byte what its
+                # issuer signed; it is verified like any other body.
+                text = item.get("documentText")
+                body = text if isinstance(text, str) else item["document"]
+                result = await self.ingestor.ingest(body, origin=peer)
                 if result.created:
                     report.added += 1
                 else:

@@ -114,6 +114,7 @@ class Change:
         }
         if self.document is not None:
             item["document"] = json.loads(self.document)
+            item["documentText"] = self.document  # byte for byte, for peers to keep as is
         if self.revocation is not None:
             item["revocation"] = json.loads(self.revocation)
         return item

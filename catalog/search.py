@@ -166,66 +166,106 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
             for row in (await session.scalars(sa.select(e).where(e.row_id.in_(ids)))).all()
         }
         rows = [by_id[i] for i in ids if i in by_id]
-        capped = sa.select(e.row_id).where(*scan).limit(COUNT_CAP + 1).subquery()
-        total = int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
-        facets = await _facets(store, session, query, now) if query.facets else {}
+        if not query.cursor and len(ids) <= query.limit:
+            total = len(ids)  # the whole result is on this page: nothing left to count
+        else:
+            total = await _count(store, session, query, now)
+        facets, sampled = await _facets(store, session, query, now) if query.facets else ({}, False)
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     return SearchPage(
         items=[row_to_entry(r, now) for r in rows],
         total=min(total, COUNT_CAP),
         total_exact=total <= COUNT_CAP,
-        facets_sampled=query.facets and total > FACET_SAMPLE,
+        facets_sampled=sampled,
         next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
         facets=facets,
     )
 
 
-def _sample(conditions: list[sa.ColumnElement[bool]]) -> sa.ScalarSelect[int]:
+async def _count(
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> int:
+    """Matches, counted up to COUNT_CAP + 1. On SQLite, a value filter drives the count
+    through its (field, norm, entry_row) index rather than probing every entry."""
     e = EntryRow
-    return (
-        sa.select(e.row_id)
-        .where(*conditions)
-        .order_by(e.row_id.desc())
-        .limit(FACET_SAMPLE)
-        .scalar_subquery()
-    )
+    filters = [(n, [v.strip().lower() for v in vs if v.strip()]) for n, vs in query.filters.items()]
+    filters = [(n, norms) for n, norms in filters if norms]
+    if store.sqlite and filters and not query_tokens(query.q):
+        name, norms = filters[0]
+        rest = SearchQuery(
+            q=query.q, filters=dict(filters[1:]), issuers=query.issuers, statuses=query.statuses
+        )
+        v = EntryValueRow
+        driven = (
+            sa.select(e.row_id)
+            .distinct()
+            .select_from(v)
+            .join(e, e.row_id == v.entry_row)
+            .where(v.field == name, v.norm.in_(norms), *_conditions(store, rest, now))
+            .limit(COUNT_CAP + 1)
+            .subquery()
+        )
+        return int(await session.scalar(sa.select(sa.func.count()).select_from(driven)) or 0)
+    scan = _conditions(store, query, now, newest_first=True)
+    capped = sa.select(e.row_id).where(*scan).limit(COUNT_CAP + 1).subquery()
+    return int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
+
+
+async def _sample(session: AsyncSession, conditions: list[sa.ColumnElement[bool]]) -> list[int]:
+    """The row ids of the newest FACET_SAMPLE matches, fetched once per facet family."""
+    e = EntryRow
+    query = sa.select(e.row_id).where(*conditions).order_by(e.row_id.desc()).limit(FACET_SAMPLE)
+    return list((await session.scalars(query)).all())
 
 
 async def _facets(
     store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
-) -> dict[str, list[tuple[str, int]]]:
-    """Facet counts over the matches, exact up to FACET_SAMPLE matches and over the newest
-    FACET_SAMPLE beyond (counting values of 100,000 entries per request is too slow)."""
+) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+    """Facet counts over the matches and whether they were sampled: exact up to
+    FACET_SAMPLE matches (of any status), over the newest FACET_SAMPLE matches beyond
+    (counting values of 100,000 entries per request is too slow)."""
     e = EntryRow
-    matching = _sample(_conditions(store, query, now, newest_first=True))
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    v = EntryValueRow
-    # On SQLite, drive from the sampled entries, not from every value of a field.
-    field: sa.ColumnElement[str] = (
-        sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
-    )
-    value_rows = await session.execute(
-        sa.select(v.field, sa.func.min(v.value), sa.func.count())
-        .where(v.entry_row.in_(matching), field.in_([f for f in FACETS if f in VALUE_FILTERS]))
-        .group_by(v.field, v.norm)
-    )
-    for name, value, count in value_rows:
-        counts[name][value] = int(count)
-    issuer_rows = await session.execute(
-        sa.select(e.issuer, sa.func.count()).where(e.row_id.in_(matching)).group_by(e.issuer)
-    )
-    counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
-    # The status facet ignores the status filter, so people see what else there is.
+    # One sample of every status: the status facet ignores the status filter (so people
+    # see what else there is), and when the sample is complete it holds the matches too.
     status_expr = effective_status(now)
-    any_status = _sample(_conditions(store, query, now, with_status=False))
-    status_rows = await session.execute(
-        sa.select(status_expr, sa.func.count())
-        .where(e.row_id.in_(any_status))
-        .group_by(status_expr)
-    )
-    counts["status"] = {status: int(count) for status, count in status_rows}
-    return {
+    any_status = (
+        await session.execute(
+            sa.select(e.row_id, status_expr)
+            .where(*_conditions(store, query, now, with_status=False))
+            .order_by(e.row_id.desc())
+            .limit(FACET_SAMPLE + 1)
+        )
+    ).all()
+    sampled = len(any_status) > FACET_SAMPLE
+    any_status = any_status[:FACET_SAMPLE]
+    for _, status in any_status:
+        counts["status"][status] = counts["status"].get(status, 0) + 1
+    if sampled:
+        matching = await _sample(session, _conditions(store, query, now, newest_first=True))
+    else:
+        wanted = set(query.statuses or ["active"])
+        matching = [row_id for row_id, status in any_status if status in wanted]
+    if matching:
+        v = EntryValueRow
+        # On SQLite, drive from the sampled entries, not from every value of a field.
+        field: sa.ColumnElement[str] = (
+            sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
+        )
+        value_rows = await session.execute(
+            sa.select(v.field, sa.func.min(v.value), sa.func.count())
+            .where(v.entry_row.in_(matching), field.in_([f for f in FACETS if f in VALUE_FILTERS]))
+            .group_by(v.field, v.norm)
+        )
+        for name, value, count in value_rows:
+            counts[name][value] = int(count)
+        issuer_rows = await session.execute(
+            sa.select(e.issuer, sa.func.count()).where(e.row_id.in_(matching)).group_by(e.issuer)
+        )
+        counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
+    facets = {
         name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
         for name, values in counts.items()
     }
+    return facets, sampled

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import lazyload
 
 from catalog.claims import MULTI_FIELDS
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
@@ -125,10 +126,11 @@ class CatalogStore:
         """
         now = self.clock()
         async with self.write() as session:
-            existing = await session.scalar(
-                sa.select(EntryRow).where(EntryRow.sha256 == new.sha256)
+            known = await session.scalar(
+                sa.select(EntryRow.row_id).where(EntryRow.sha256 == new.sha256)
             )
-            if existing is not None:
+            if known is not None:
+                existing = await session.get_one(EntryRow, known)
                 return AddResult(row_to_entry(existing, now), created=False)
             claims = new.claims
             status = "active"
@@ -138,7 +140,9 @@ class CatalogStore:
             if claims.subject_id:
                 siblings = (
                     await session.scalars(
-                        sa.select(EntryRow).where(
+                        sa.select(EntryRow)
+                        .options(lazyload(EntryRow.blob))  # versions need no documents
+                        .where(
                             EntryRow.issuer == new.issuer,
                             EntryRow.subject_id == claims.subject_id,
                         )

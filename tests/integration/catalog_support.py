@@ -33,8 +33,7 @@ HL_PREFIX = {"hl": "https://w3id.org/hinterland/v1#"}
 def serve(app: Any, port: int = 0) -> Iterator[str]:
     """Run an ASGI app with uvicorn on 127.0.0.1 (ephemeral port unless given); yields its
     base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -107,6 +107,13 @@ def test_three_catalogs_in_a_triangle_converge(tmp_path: Path, did_host: DidHost
             for name in names:
                 feed = httpx.get(f"{urls[name]}/changes", params={"limit": 1000}).json()
                 assert sum(1 for i in feed["items"] if i["kind"] == "added") == 6
+            # peers keep each document byte for byte as its issuer sent it
+            for entry_id in first:
+                texts = {
+                    httpx.get(f"{urls[n]}/self-descriptions/{entry_id}/document").text
+                    for n in names
+                }
+                assert len(texts) == 1
 
             # a revocation at b (signed by its issuer) reaches every catalog
             bravo_offer = next(
@@ -192,5 +199,41 @@ async def test_a_tampered_entry_served_by_a_peer_is_rejected(
             again = await catalog.service.federation.sync_once()
             assert again[0].added == 0 and again[0].rejected == []
             assert len(await catalog.all_entries()) == 2
+
+            # a revocation the issuer never signed is not applied either
+            honest_id = next(
+                e["id"] for e in await catalog.all_entries() if e["name"] == "Honest offer"
+            )
+            mallory = did_host.party("mallory-tamper")
+            feed.append(
+                {
+                    "seq": 4,
+                    "kind": "revoked",
+                    "entryId": honest_id,
+                    "revocation": revocation(mallory, honest_id),
+                }
+            )
+            feed.append(
+                {
+                    "seq": 5,
+                    "kind": "revoked",
+                    "entryId": honest_id,
+                    "revocation": revocation(mallory, honest_id, issuer=acme.did),
+                }
+            )
+            third = await catalog.service.federation.sync_once()
+            assert third[0].revoked == 0 and len(third[0].rejected) == 2
+            assert (await catalog.service.store.get(honest_id)).status == "active"
+            feed.append(
+                {
+                    "seq": 6,
+                    "kind": "revoked",
+                    "entryId": honest_id,
+                    "revocation": revocation(acme, honest_id),
+                }
+            )
+            fourth = await catalog.service.federation.sync_once()
+            assert fourth[0].revoked == 1 and fourth[0].rejected == []
+            assert (await catalog.service.store.get(honest_id)).status == "revoked"
         finally:
             await catalog.close()

@@ -180,6 +180,15 @@ async def test_search_filters_facets_and_pages(store: CatalogStore, clock: Clock
     both = await search(store, SearchQuery(filters={"format": ["JSON", "3MF"]}))
     assert sorted(e.name for e in both.items) == ["Carbon footprint data", "FDM printing Munich"]
     assert (await search(store, SearchQuery(issuers=["did:web:other.example"]))).total == 1
+    # counted beyond one page: an entry with two matching values counts once
+    counted = await search(store, SearchQuery(filters={"format": ["STL", "3MF"]}, limit=1))
+    assert counted.total == 2 and counted.next_cursor is not None
+    counted = await search(
+        store, SearchQuery(filters={"format": ["STL"], "country": ["DE"]}, limit=1)
+    )
+    assert counted.total == 2
+    counted = await search(store, SearchQuery(q="printing", filters={"format": ["STL"]}, limit=1))
+    assert counted.total == 2
     assert (
         await search(store, SearchQuery(q="printing", filters={"region": ["de-sn"]}))
     ).total == 1
@@ -218,3 +227,27 @@ async def test_onboarding_records_participant(store: CatalogStore) -> None:
     assert await store.participant("did:web:nobody.example") is None
     await store.revoke(legal.id, "{}")
     assert await store.participant("did:web:acme.example") is None
+
+
+async def test_a_failure_inside_the_write_leaves_nothing_half_stored(
+    store: CatalogStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+
+    async def broken_index(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_index", broken_index)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await store.add(entry(1))
+    async with engine.connect() as conn:
+        for table in (
+            "catalog_entries",
+            "catalog_entry_documents",
+            "catalog_entry_values",
+            "catalog_changes",
+        ):
+            count = (await conn.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar()
+            assert count == 0, table
+    monkeypatch.undo()
+    assert (await store.add(entry(1))).created  # and the store still works
