@@ -28,6 +28,10 @@ def _app(ready: bool = True) -> FastAPI:
             "missing": errors.NotFound("no negotiation urn:x"),
             "denied": errors.PermissionDenied("print limit of 3 reached"),
             "token": errors.AuthenticationError("token jti was already used"),
+            "context": errors.RemoteContextRefused("remote JSON-LD context 'https://x' ..."),
+            "rejected": errors.DescriptionRejected(
+                "the description failed 1 check", {"valid": False, "checks": []}
+            ),
         }
         if kind == "crash":
             raise RuntimeError("secret internals")
@@ -48,7 +52,8 @@ async def _get(app: FastAPI, path: str, **kwargs: object) -> httpx.Response:
 
 async def test_errors_map_to_statuses_with_reasons() -> None:
     app = _app()
-    expected = {"limit": 413, "transition": 400, "missing": 404, "denied": 403, "token": 401}
+    expected = {"limit": 413, "transition": 400, "missing": 404, "denied": 403, "token": 401,
+                "context": 422, "rejected": 422}
     for kind, status in expected.items():
         response = await _get(app, f"/boom/{kind}")
         assert response.status_code == status, kind
@@ -58,6 +63,18 @@ async def test_errors_map_to_statuses_with_reasons() -> None:
         "error": "forbidden",
         "message": "print limit of 3 reached",
     }
+
+
+async def test_a_rejected_description_carries_its_report() -> None:
+    body = (await _get(_app(), "/boom/rejected")).json()
+    assert body["error"] == "description_rejected"
+    assert body["report"] == {"valid": False, "checks": []}
+
+
+async def test_unknown_routes_answer_json() -> None:
+    response = await _get(_app(), "/no/such/route")
+    assert response.status_code == 404
+    assert response.json() == {"error": "http_error", "message": "Not Found"}
 
 
 async def test_unexpected_errors_hide_internals() -> None:
