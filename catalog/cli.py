@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from rich.console import Console
 
 app = typer.Typer(help="The federated catalog.", no_args_is_help=True)
-console = Console()
+console = Console(emoji=False)
 _CONFIG_ENV = "HINTERLAND_CATALOG_CONFIG_FILE"
 _SECRETS_ENV = "HINTERLAND_CATALOG_SECRETS_DIR"
 
@@ -30,6 +30,7 @@ def app_factory() -> FastAPI:
     from catalog.app import create_app
     from catalog.settings import CatalogSettings
     from hinterland.settings import load_settings
+    from hinterland.web.logging import configure_logging
 
     config = os.environ.get(_CONFIG_ENV)
     secrets = os.environ.get(_SECRETS_ENV)
@@ -38,6 +39,7 @@ def app_factory() -> FastAPI:
         config_file=Path(config) if config else None,
         secrets_dir=Path(secrets) if secrets else None,
     )
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     return create_app(settings)
 
 
@@ -77,4 +79,5 @@ def serve(
         port=bind_port,
         workers=workers or options.workers,
         log_level=settings.log_level.lower(),
+        log_config=None,  # each worker sends JSON lines through hinterland.web.logging
     )

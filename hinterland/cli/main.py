@@ -50,5 +50,5 @@ def run() -> None:
     try:
         app()
     except HinterlandError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        Console(stderr=True, emoji=False).print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(2)
