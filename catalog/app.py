@@ -12,13 +12,15 @@ from datetime import datetime
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from catalog import api, http_errors
+from catalog import api
 from catalog.credentials import Signer
 from catalog.service import CatalogService
 from catalog.settings import CatalogSettings
 from catalog.verifier import Verifier
 from catalog.web import pages
 from hinterland.did import DidResolver
+from hinterland.web.errors import install_error_handlers
+from hinterland.web.observability import database_check, install_observability
 
 log = logging.getLogger("catalog")
 
@@ -67,7 +69,8 @@ def create_app(
         lifespan=lifespan if background else None,
     )
     app.state.catalog = service
-    http_errors.install(app)
+    install_error_handlers(app)
+    install_observability(app, [("database", database_check(service.engine))])
     app.include_router(api.router)
     app.include_router(pages.router)
     return app

@@ -11,11 +11,17 @@ from fastapi import FastAPI
 from rich.console import Console
 
 app = typer.Typer(help="The federated catalog.", no_args_is_help=True)
-console = Console()
+console = Console(emoji=False)
 _CONFIG_ENV = "HINTERLAND_CATALOG_CONFIG_FILE"
+_SECRETS_ENV = "HINTERLAND_CATALOG_SECRETS_DIR"
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="YAML config file", exists=True, dir_okay=False)
+]
+SecretsDirOption = Annotated[
+    Path | None,
+    typer.Option("--secrets-dir", help="directory of secret files named like their variables",
+                 exists=True, file_okay=False),
 ]
 
 
@@ -24,15 +30,23 @@ def app_factory() -> FastAPI:
     from catalog.app import create_app
     from catalog.settings import CatalogSettings
     from hinterland.settings import load_settings
+    from hinterland.web.logging import configure_logging
 
     config = os.environ.get(_CONFIG_ENV)
-    settings = load_settings(CatalogSettings, config_file=Path(config) if config else None)
+    secrets = os.environ.get(_SECRETS_ENV)
+    settings = load_settings(
+        CatalogSettings,
+        config_file=Path(config) if config else None,
+        secrets_dir=Path(secrets) if secrets else None,
+    )
+    configure_logging(settings.log_level, json_lines=settings.log_json)
     return create_app(settings)
 
 
 @app.command()
 def serve(
     config: ConfigOption = None,
+    secrets_dir: SecretsDirOption = None,
     host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default from settings)")] = None,
     workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
@@ -45,7 +59,7 @@ def serve(
     from hinterland.db import migrate
     from hinterland.settings import load_settings
 
-    settings = load_settings(CatalogSettings, config_file=config)
+    settings = load_settings(CatalogSettings, config_file=config, secrets_dir=secrets_dir)
     options = settings.catalog
     if settings.database.migrate_on_start:
         migrate.upgrade(settings.database_url())
@@ -53,6 +67,8 @@ def serve(
     signer = KernelSigner.from_settings(options.key_file, options.did, settings.data_dir)
     if config is not None:
         os.environ[_CONFIG_ENV] = str(config.resolve())
+    if secrets_dir is not None:
+        os.environ[_SECRETS_ENV] = str(secrets_dir.resolve())
     bind_host = host or options.host
     bind_port = options.port if port is None else port
     console.print(f"catalog {signer.did} on http://{bind_host}:{bind_port}", highlight=False)
@@ -63,4 +79,5 @@ def serve(
         port=bind_port,
         workers=workers or options.workers,
         log_level=settings.log_level.lower(),
+        log_config=None,  # each worker sends JSON lines through hinterland.web.logging
     )

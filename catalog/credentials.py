@@ -16,6 +16,7 @@ from hinterland.did import (
     did_web_document,
     did_web_url,
 )
+from hinterland.errors import ConfigurationError
 from hinterland.keys import PrivateKey, load_private_key
 from hinterland.proofs import sign_document
 
@@ -49,10 +50,18 @@ class KernelSigner:
             path.parent.mkdir(parents=True, exist_ok=True)
             key = PrivateKey.generate("ed25519")
             key.save(path)
+        public = key.public()
+        own_did_key = did_key_from_public_key(public)
+        if did and did.startswith("did:key:"):
+            # a did:key names its key: only the key's own did:key can sign for it
+            if did != own_did_key:
+                raise ConfigurationError(
+                    f"catalog.did {did} is not the did:key of the catalog key ({own_did_key})"
+                )
+            return cls(key, did, did_key_verification_method_id(public))
         if did:
             return cls(key, did, f"{did}#key-1")
-        public = key.public()
-        return cls(key, did_key_from_public_key(public), did_key_verification_method_id(public))
+        return cls(key, own_did_key, did_key_verification_method_id(public))
 
     def did_document(self) -> dict[str, Any] | None:
         """The DID document to serve when the catalog's DID is a did:web (else None)."""
@@ -125,8 +134,14 @@ def membership_credential(
     issued: datetime,
     valid_days: int,
     catalog_url: str,
+    spatial: str | None = None,
 ) -> dict[str, Any]:
-    """The unsigned MembershipCredential of an onboarded company."""
+    """The unsigned MembershipCredential of an onboarded company.
+
+    `spatial` is the ISO 3166 code of the headquarters its verified LegalParticipant
+    declares, so connectors can enforce location constraints on a claim the data space
+    attests rather than on what a caller says about itself.
+    """
     return {
         "@context": vocab.context(),
         "id": f"urn:uuid:{uuid.uuid4()}",
@@ -140,5 +155,6 @@ def membership_credential(
             "name": name,
             "memberOf": catalog_url,
             "onboardedBy": entry_url,
+            **({"spatial": spatial} if spatial else {}),
         },
     }

@@ -114,6 +114,8 @@ class CatalogService:
         if participant is None:
             raise NotFound(f"{did} is not an onboarded participant of this catalog")
         options = self.settings.catalog
+        onboarding = await self.store.get(participant.entry_id)
+        regions = onboarding.claims.get("region") or onboarding.claims.get("country") or []
         return self.signer.sign(
             membership_credential(
                 catalog_did=self.signer.did,
@@ -123,5 +125,6 @@ class CatalogService:
                 issued=self.store.clock(),
                 valid_days=options.membership_validity_days,
                 catalog_url=options.base_url,
+                spatial=str(regions[0]) if regions else None,
             )
         )

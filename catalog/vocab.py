@@ -22,6 +22,7 @@ CATALOG_CONTEXT: dict[str, Any] = {
     "describedBy": {"@id": "hl:describedBy", "@type": "@id"},
     "memberOf": {"@id": "hl:memberOf", "@type": "@id"},
     "onboardedBy": {"@id": "hl:onboardedBy", "@type": "@id"},
+    "spatial": "http://www.w3.org/ns/odrl/2/spatial",
     "revokes": "hl:revokes",
     "revocationReason": "hl:revocationReason",
 }

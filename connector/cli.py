@@ -12,20 +12,27 @@ from rich.console import Console
 from hinterland.errors import HinterlandError
 
 app = typer.Typer(help="Run a connector and use it as a consumer.", no_args_is_help=True)
+_stderr = Console(stderr=True, emoji=False)  # DIDs contain ':key:', never an emoji
 audit_app = typer.Typer(help="Verify a connector's audit log.", no_args_is_help=True)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="YAML config file", exists=True, dir_okay=False)
 ]
+SecretsDirOption = Annotated[
+    Path | None,
+    typer.Option("--secrets-dir", help="directory of secret files named like their variables",
+                 exists=True, file_okay=False),
+]
 
 
-@app.command("run")
-def run(
+@app.command("serve")
+def serve(
     config: ConfigOption = None,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8181,
+    secrets_dir: SecretsDirOption = None,
+    host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default from settings)")] = None,
 ) -> None:
-    """Run the connector (DSP, data plane, credential and management API) until stopped."""
+    """Serve the connector (DSP, data plane, credential and management API) until stopped."""
     import uvicorn
 
     from connector.app import create_app
@@ -33,14 +40,19 @@ def run(
     from hinterland.settings import load_settings
     from hinterland.web.logging import configure_logging
 
-    settings = load_settings(ConnectorSettings, config_file=config)
+    settings = load_settings(ConnectorSettings, config_file=config, secrets_dir=secrets_dir)
     configure_logging(settings.log_level, json_lines=settings.log_json)
     if settings.connector.management_api_key is not None:
         from hinterland.web.logging import register_secret
 
         register_secret(settings.connector.management_api_key.get_secret_value())
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None,
+    options = settings.connector
+    uvicorn.run(create_app(settings), host=host or options.host,
+                port=options.port if port is None else port, log_config=None,
                 timeout_graceful_shutdown=5)
+
+
+app.command("run", hidden=True)(serve)
 
 
 @app.command("did-document")
@@ -56,7 +68,7 @@ def did_document_command(config: ConfigOption = None) -> None:
     if settings.connector.key_file is None or not settings.connector.did:
         raise ConfigurationError("connector.did and connector.key_file are required")
     key = load_private_key(settings.connector.key_file)
-    Console().print_json(json.dumps(did_document(settings, key)))
+    Console(emoji=False).print_json(json.dumps(did_document(settings, key)))
 
 
 UrlOption = Annotated[
@@ -86,7 +98,7 @@ def _answer(reply: Any) -> Any:
         body = {"message": reply.text[:500]}
     if reply.status_code >= 400:
         message = body.get("message") if isinstance(body, dict) else None
-        Console(stderr=True).print(
+        _stderr.print(
             f"[red]error:[/red] {reply.status_code}: {message or body}", highlight=False
         )
         raise typer.Exit(2)
@@ -107,7 +119,7 @@ def consumer_catalog(
         body["filter"] = [keyword]
     with _client(url, api_key) as client:
         catalog = _answer(client.post("/consumer/catalog", json=body))
-    Console().print_json(json.dumps(catalog))
+    Console(emoji=False).print_json(json.dumps(catalog))
 
 
 @app.command("negotiate")
@@ -128,17 +140,17 @@ def consumer_negotiate(
                                       json={"provider": provider, "providerDid": provider_did}))
         datasets = {d["@id"]: d for d in catalog.get("dataset", [])}
         if dataset not in datasets:
-            Console(stderr=True).print(f"[red]error:[/red] {dataset} is not offered to you")
+            _stderr.print(f"[red]error:[/red] {dataset} is not offered to you")
             raise typer.Exit(1)
         offers = datasets[dataset]["hasPolicy"]
         chosen = next((o for o in offers if o["@id"] == offer_id), None) if offer_id else offers[0]
         if chosen is None:
-            Console(stderr=True).print(f"[red]error:[/red] no offer {offer_id} for {dataset}")
+            _stderr.print(f"[red]error:[/red] no offer {offer_id} for {dataset}")
             raise typer.Exit(1)
         result = _answer(client.post("/consumer/negotiations", json={
             "provider": provider, "providerDid": provider_did,
             "offer": {**chosen, "target": dataset}, "wait": wait}))
-    console = Console()
+    console = Console(emoji=False)
     if result["state"] == "FINALIZED":
         console.print(f"agreement {result['agreementId']}", highlight=False)
         return
@@ -152,7 +164,7 @@ def consumer_agreements(url: UrlOption = "http://127.0.0.1:8181", api_key: KeyOp
     """List the agreements your connector holds as a consumer."""
     with _client(url, api_key) as client:
         rows = _answer(client.get("/agreements", params={"role": "consumer"}))
-    console = Console()
+    console = Console(emoji=False)
     for row in rows:
         console.print(f"{row['id']}  {row['assetId']}  from {row['provider']}", highlight=False)
 
@@ -172,7 +184,7 @@ def consumer_fetch(
         transfer = _answer(client.post("/consumer/transfers", json={
             "agreementId": agreement, "action": action, "purpose": purpose, "wait": 60}))
         if transfer["state"] != "STARTED":
-            Console(stderr=True).print(
+            _stderr.print(
                 f"refused: {transfer.get('reason') or transfer['state']}", highlight=False
             )
             raise typer.Exit(1)
@@ -190,7 +202,7 @@ def consumer_fetch(
     if licence is not None:
         subject = licence["credentialSubject"]
         message += f"; print {subject.get('useNumber')} of {subject.get('usesAllowed')}"
-    Console().print(message, highlight=False)
+    Console(emoji=False).print(message, highlight=False)
 
 
 @audit_app.command("verify")
@@ -208,20 +220,20 @@ def audit_verify(
     """
     from connector.audit.verify import verify_export
 
-    console = Console()
+    console = Console(emoji=False)
     try:
         text = file.read_text("utf-8")
         document = json.loads(did_document.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        Console(stderr=True).print(f"[red]error:[/red] cannot read input: {exc}", highlight=False)
+        _stderr.print(f"[red]error:[/red] cannot read input: {exc}", highlight=False)
         raise typer.Exit(2) from None
     if not isinstance(document, dict):
-        Console(stderr=True).print("[red]error:[/red] the DID document must be a JSON object")
+        _stderr.print("[red]error:[/red] the DID document must be a JSON object")
         raise typer.Exit(2)
     try:
         report = verify_export(text, document)
     except HinterlandError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        _stderr.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(2) from None
     if as_json:
         console.print_json(json.dumps(report.to_dict()))

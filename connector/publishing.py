@@ -101,6 +101,10 @@ def offering_subject(
         subject["hl:sha256"] = asset.sha256
     if asset.record_type:
         subject["hl:recordType"] = asset.record_type
+    for term in ("material", "process", "keyword"):
+        value = asset.properties.get(term)
+        if isinstance(value, str | list) and value:
+            subject[f"hl:{term}"] = value
     printing = asset.properties.get("print")
     if isinstance(printing, dict):
         box = printing.get("boundingBoxMm", {})

@@ -18,6 +18,10 @@ class ConnectorOptions(BaseModel):
     public_url: str = "http://127.0.0.1:8181"
     """Where partners reach us (DSP base is `public_url + dsp_path`)."""
     dsp_path: str = "/dsp/2025-1"
+    host: str = "127.0.0.1"
+    """Address `connector serve` binds to (0.0.0.0 in a container)."""
+    port: int = Field(default=8181, ge=0, le=65535)
+    """Port `connector serve` listens on."""
     key_file: Path | None = None
     """Our private key (JWK), used for identity tokens, licences and audit checkpoints."""
     management_api_key: SecretStr | None = None

@@ -69,9 +69,17 @@ class ConnectorState:
         now = time.monotonic()
         cached = self._claims_cache.get(did)
         if cached is None or cached[0] < now:
-            cached = (now + self.claims_ttl, await self.claims.claims_for(did))
+            claims = await self.claims.claims_for(did)
+            # No claims yet is remembered only briefly: a partner who has just joined the
+            # data space must not wait a whole TTL before its membership counts.
+            ttl = self.claims_ttl if claims else min(self.claims_ttl, NO_CLAIMS_TTL)
+            cached = (now + ttl, claims)
             self._claims_cache[did] = cached
         return Caller(did, cached[1])
+
+
+NO_CLAIMS_TTL = 2.0
+"""Seconds an answer without any verified claim is cached."""
 
 
 def connector_state(request: Request) -> ConnectorState:

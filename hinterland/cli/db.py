@@ -13,7 +13,7 @@ from hinterland.db import migrate
 from hinterland.settings import load_settings
 
 app = typer.Typer(help="Database migrations and maintenance.", no_args_is_help=True)
-console = Console()
+console = Console(emoji=False)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="YAML config file", exists=True, dir_okay=False)

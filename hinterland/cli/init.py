@@ -24,7 +24,7 @@ from hinterland.did import did_web_document, did_web_from_domain, did_web_url
 from hinterland.errors import InputError
 from hinterland.keys import PrivateKey
 
-console = Console()
+console = Console(emoji=False)
 
 
 class Role(StrEnum):
@@ -172,7 +172,7 @@ def initialize(name: str, domain: str, directory: Path, role: Role = Role.connec
 
 def init(
     name: Annotated[str, typer.Option("--name", help='legal name, e.g. "ACME GmbH"')],
-    domain: Annotated[str, typer.Option("--domain", help="host[:port][/path] of the did:web")],
+    domain: Annotated[str, typer.Option("--domain", help="host\\[:port]\\[/path] of the did:web")],
     directory: Annotated[
         Path | None, typer.Option("--dir", help="target directory (default ./hinterland-NAME)")
     ] = None,

@@ -27,11 +27,13 @@ def _register() -> None:
     from connector.cli import app as connector_app
     from connector.cli import audit_app
     from hinterland.cli.db import app as db_app
+    from hinterland.cli.demo import demo
     from hinterland.cli.init import init
     from hinterland.cli.trust import register as register_trust
     from policies.cli import app as policy_app
 
     app.command("init")(init)
+    app.command("demo")(demo)
     app.add_typer(db_app, name="db")
     register_trust(app)
     app.add_typer(policy_app, name="policy")
@@ -48,5 +50,5 @@ def run() -> None:
     try:
         app()
     except HinterlandError as exc:
-        Console(stderr=True).print(f"[red]error:[/red] {exc}", highlight=False)
+        Console(stderr=True, emoji=False).print(f"[red]error:[/red] {exc}", highlight=False)
         sys.exit(2)

@@ -151,7 +151,7 @@ def keys_show(
 
 @did_app.command("web")
 def did_web(
-    domain: Annotated[str, typer.Option("--domain", help="HOST[:PORT][/path]")],
+    domain: Annotated[str, typer.Option("--domain", help="HOST\\[:PORT]\\[/path]")],
     key_file: Annotated[Path, typer.Option("--key", help="key file (JWK or Multikey JSON)")],
     out_file: Annotated[
         Path | None, typer.Option("--out", help="write did.json here instead of stdout")

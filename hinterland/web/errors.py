@@ -1,8 +1,10 @@
 """Map the error tree to HTTP responses, once, at the API edge.
 
 Every `HinterlandError` becomes a JSON body `{"error": code, "message": reason}` with the
-status below; request validation errors become 400 naming the field; anything unexpected
-becomes a 500 whose body says only that an error was logged (never a stack trace).
+status below (a rejected description adds its full verification `report`); request
+validation errors become 400 naming the field; routing errors (404, 405) get the same
+JSON shape; anything unexpected becomes a 500 whose body says only that an error was
+logged (never a stack trace).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hinterland import errors
 
@@ -19,7 +22,10 @@ logger = logging.getLogger("hinterland.web")
 
 # Most specific first: the first matching class wins.
 STATUS_BY_ERROR: tuple[tuple[type[errors.HinterlandError], int], ...] = (
+    (errors.DescriptionRejected, 422),
     (errors.LimitExceeded, 413),
+    # well-formed JSON whose JSON-LD cannot be trusted (remote context, dropped term)
+    (errors.JsonLdError, 422),
     (errors.IllegalTransition, 400),
     (errors.InputError, 400),
     (errors.KeyMaterialError, 400),
@@ -41,9 +47,12 @@ def status_for(error: errors.HinterlandError) -> int:
     return 500
 
 
-def error_body(error: errors.HinterlandError) -> dict[str, str]:
-    """The JSON body for an error of the tree."""
-    return {"error": error.code, "message": error.message}
+def error_body(error: errors.HinterlandError) -> dict[str, object]:
+    """The JSON body for an error of the tree (with the report of a rejected description)."""
+    body: dict[str, object] = {"error": error.code, "message": error.message}
+    if isinstance(error, errors.DescriptionRejected):
+        body["report"] = error.report
+    return body
 
 
 async def _hinterland_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -64,6 +73,15 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"error": "invalid_input", "message": message}, status_code=400)
 
 
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return JSONResponse(
+        {"error": "http_error", "message": str(exc.detail)},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unexpected error", exc_info=exc)
     return JSONResponse(
@@ -76,4 +94,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the mapping on an app."""
     app.add_exception_handler(errors.HinterlandError, _hinterland_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -20,10 +20,19 @@ request_id_var: ContextVar[str | None] = ContextVar("hinterland_request_id", def
 
 _MASK = "[redacted]"
 _PATTERNS = (
+    # Authorization: Bearer <token>
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
+    # a compact JWS/JWT
     re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"),
-    re.compile(r"(?i)(\"?(?:d|p|q|dp|dq|qi|privateKeyMultibase|api[_-]?key|password)\"?\s*[:=]\s*\"?)[^\"\s,}]+"),
-    re.compile(r"(?i)(://[^:/@\s]+:)[^@\s]+(@)"),
+    # the private members of a JWK, as JSON ("d": "...", also RSA's p, q, dp, dq, qi)
+    re.compile(r'((?<![A-Za-z0-9_])"(?:d|p|q|dp|dq|qi)"\s*:\s*")[^"]*(")'),
+    # named secrets in JSON or key=value form
+    re.compile(
+        r"(?i)((?<![A-Za-z0-9_])\"?[A-Za-z0-9_]*(?:privateKeyMultibase|secretKeyMultibase|api[_-]?key"
+        r"|password|secret)\"?\s*[:=]\s*\"?)[^\"\s,}]+"
+    ),
+    # credentials inside a URL (postgresql://user:password@host)
+    re.compile(r"(://[^:/@\s]+:)[^@\s/]+(@)"),
 )
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()

@@ -101,8 +101,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", None) or "unmatched"
+            route_path = _route_template(scope)
             method = scope.get("method", "")
             self.metrics.requests.labels(method, route_path, str(status)).inc()
             self.metrics.latency.labels(method, route_path).observe(elapsed)
@@ -112,6 +111,27 @@ class RequestContextMiddleware:
                        "duration_ms": round(elapsed * 1000, 2)},
             )
             request_id_var.reset(token)
+
+
+def _route_template(scope: Scope) -> str:
+    """The matched route's path template including the prefix it was included or mounted
+    under; 'unmatched' for 404s, so arbitrary paths never become metric labels.
+
+    Routes keep only their own path (FastAPI includes routers, Starlette mounts apps,
+    without rewriting it), so the prefix is the literal part of the request path before
+    the tail that the route's own pattern matches.
+    """
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if not template:
+        return "unmatched"
+    pattern = getattr(route, "path_regex", None)
+    path = str(scope.get("path", ""))
+    if pattern is not None:
+        for index, char in enumerate(path):
+            if char == "/" and pattern.match(path[index:]):
+                return path[:index] + str(template)
+    return str(template)
 
 
 def install_observability(

@@ -15,7 +15,7 @@ from hinterland.errors import DroppedTermError, LimitExceeded
 from hinterland.jsonld import DocumentLoader, canonicalize, default_loader
 from hinterland.settings import JsonLdSettings
 
-EDDSA = Path(__file__).parents[2] / "vectors" / "vc-di-eddsa" / "TestVectors"
+EDDSA = Path(__file__).parents[2] / "vectors" / "vc-di-eddsa"
 V2 = "https://www.w3.org/ns/credentials/v2"
 
 
@@ -24,13 +24,13 @@ def load(name: str) -> Any:
 
 
 def test_vc_di_eddsa_document_canonical_form() -> None:
-    expected = (EDDSA / "eddsa-rdfc-2022" / "canonDocDataInt.txt").read_text("utf-8")
+    expected = (EDDSA / "canonDocDataInt.txt").read_text("utf-8")
     assert canonicalize(load("unsigned.json")) == expected
 
 
 def test_vc_di_eddsa_proof_configuration_canonical_form() -> None:
-    expected = (EDDSA / "eddsa-rdfc-2022" / "proofCanonDataInt.txt").read_text("utf-8")
-    assert canonicalize(load("eddsa-rdfc-2022/proofConfigDataInt.json")) == expected
+    expected = (EDDSA / "proofCanonDataInt.txt").read_text("utf-8")
+    assert canonicalize(load("proofConfigDataInt.json")) == expected
 
 
 def reference(document: Any) -> str:
@@ -48,7 +48,7 @@ def reference(document: Any) -> str:
 
 
 DOCUMENTS: list[Any] = [
-    load("eddsa-rdfc-2022/signedDataInt.json"),
+    load("signedDataInt.json"),
     {
         "@context": [V2, {"@vocab": "https://example.org/v#", "tags": {"@container": "@list"}}],
         "type": ["VerifiableCredential", "Thing"],

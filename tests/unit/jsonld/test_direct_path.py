@@ -21,7 +21,7 @@ from hinterland.jsonld.fastrdf import direct_quads
 from hinterland.jsonld.processing import expand_tracking
 from hinterland.jsonld.rdfc import canonicalize_quads
 
-EDDSA = Path(__file__).parents[2] / "vectors" / "vc-di-eddsa" / "TestVectors"
+EDDSA = Path(__file__).parents[2] / "vectors" / "vc-di-eddsa"
 V1 = "https://www.w3.org/2018/credentials/v1"
 V2 = "https://www.w3.org/ns/credentials/v2"
 GX = "https://w3id.org/gaia-x/development#"
@@ -76,8 +76,8 @@ def load(name: str) -> Any:
 
 CORPUS: list[Any] = [
     load("unsigned.json"),
-    load("eddsa-rdfc-2022/signedDataInt.json"),
-    load("eddsa-rdfc-2022/proofConfigDataInt.json"),
+    load("signedDataInt.json"),
+    load("proofConfigDataInt.json"),
     {
         "@context": [V2, LOCAL],
         "id": "urn:uuid:1",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from hinterland import errors
 from hinterland.web.errors import install_error_handlers
@@ -28,6 +28,10 @@ def _app(ready: bool = True) -> FastAPI:
             "missing": errors.NotFound("no negotiation urn:x"),
             "denied": errors.PermissionDenied("print limit of 3 reached"),
             "token": errors.AuthenticationError("token jti was already used"),
+            "context": errors.RemoteContextRefused("remote JSON-LD context 'https://x' ..."),
+            "rejected": errors.DescriptionRejected(
+                "the description failed 1 check", {"valid": False, "checks": []}
+            ),
         }
         if kind == "crash":
             raise RuntimeError("secret internals")
@@ -48,7 +52,8 @@ async def _get(app: FastAPI, path: str, **kwargs: object) -> httpx.Response:
 
 async def test_errors_map_to_statuses_with_reasons() -> None:
     app = _app()
-    expected = {"limit": 413, "transition": 400, "missing": 404, "denied": 403, "token": 401}
+    expected = {"limit": 413, "transition": 400, "missing": 404, "denied": 403, "token": 401,
+                "context": 422, "rejected": 422}
     for kind, status in expected.items():
         response = await _get(app, f"/boom/{kind}")
         assert response.status_code == status, kind
@@ -58,6 +63,18 @@ async def test_errors_map_to_statuses_with_reasons() -> None:
         "error": "forbidden",
         "message": "print limit of 3 reached",
     }
+
+
+async def test_a_rejected_description_carries_its_report() -> None:
+    body = (await _get(_app(), "/boom/rejected")).json()
+    assert body["error"] == "description_rejected"
+    assert body["report"] == {"valid": False, "checks": []}
+
+
+async def test_unknown_routes_answer_json() -> None:
+    response = await _get(_app(), "/no/such/route")
+    assert response.status_code == 404
+    assert response.json() == {"error": "http_error", "message": "Not Found"}
 
 
 async def test_unexpected_errors_hide_internals() -> None:
@@ -92,9 +109,29 @@ async def test_health_and_readiness() -> None:
 
 async def test_metrics_count_requests_by_route() -> None:
     app = _app()
+    child = FastAPI()
+
+    @child.get("/assets/{asset_id}")
+    async def asset(asset_id: str) -> dict[str, str]:
+        return {"id": asset_id}
+
+    app.mount("/management/v1", child)
+    included = APIRouter()
+
+    @included.get("/agreements/{agreement_id}")
+    async def agreement(agreement_id: str) -> dict[str, str]:
+        return {"id": agreement_id}
+
+    app.include_router(included, prefix="/consumer/v1")
+    await _get(app, "/management/v1/assets/a1")
+    await _get(app, "/consumer/v1/agreements/urn:x:1")
+    await _get(app, "/no/such/path")
     await _get(app, "/items/1")
     await _get(app, "/items/2")
     text = (await _get(app, "/metrics")).text
     series = 'hinterland_http_requests_total{method="GET",route="/items/{number}",status="200"}'
     assert f"{series} 2.0" in text
+    assert 'route="/management/v1/assets/{asset_id}",status="200"} 1.0' in text
+    assert 'route="/consumer/v1/agreements/{agreement_id}",status="200"} 1.0' in text
+    assert 'route="unmatched",status="404"} 1.0' in text
     assert "hinterland_policy_decisions" in text

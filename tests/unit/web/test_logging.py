@@ -50,3 +50,22 @@ def test_formatter_masks_exceptions_too() -> None:
 
         record.exc_info = sys.exc_info()
     assert "super-secret-api-key-value" not in JsonFormatter().format(record)
+
+
+def test_ordinary_values_are_left_alone() -> None:
+    line = (
+        '{"method": "GET", "path": "/dsp/2025-1/catalog/request", "request_id": "a1b2c3", '
+        '"did": "did:web:127.0.0.1%3A8181", "url": "http://127.0.0.1:8181/x", '
+        '"jwk": {"kty": "OKP", "crv": "Ed25519", '
+        '"x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}}'
+    )
+    assert redact(line) == line
+
+
+def test_key_value_secrets_are_masked() -> None:
+    line = redact(
+        'connecting with api_key=abcdef123456 and password: hunter22! '
+        '{"management_api_key": "hl_0123456789"}'
+    )
+    for secret in ("abcdef123456", "hunter22!", "hl_0123456789"):
+        assert secret not in line

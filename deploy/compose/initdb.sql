@@ -1,0 +1,4 @@
+-- One database per server: the catalog and each connector keep separate state.
+CREATE DATABASE catalog;
+CREATE DATABASE toolmaker;
+CREATE DATABASE printshop;
