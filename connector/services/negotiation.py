@@ -438,7 +438,7 @@ class NegotiationService:
                 {"negotiation": row.pid, "role": row.role, "counterparty": row.counterparty,
                  "event": event.value, "state": row.state, "reason": row.reason},
             )
-        await self.s.signals.notify(("negotiation", row.pid))
+        await self.s.signals.notify(("negotiation", row.pid, row.role, row.state))
 
 
 def _reason(reason: list[Any] | None, code: str | None) -> str:

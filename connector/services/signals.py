@@ -18,18 +18,18 @@ class Signals:
     def __init__(self) -> None:
         self.wake = asyncio.Event()
         self._changed = asyncio.Condition()
-        self._hints: set[tuple[str, str]] = set()
+        self._hints: set[tuple[str, str, str, str]] = set()
 
-    async def notify(self, hint: tuple[str, str] | None = None) -> None:
-        """Something changed (process `hint` = (kind, pid), if known): wake the worker
-        and every waiter."""
+    async def notify(self, hint: tuple[str, str, str, str] | None = None) -> None:
+        """Something changed (process `hint` = (kind, pid, role, state), if known): wake
+        the worker and every waiter."""
         if hint is not None:
             self._hints.add(hint)
         self.wake.set()
         async with self._changed:
             self._changed.notify_all()
 
-    def take_hints(self) -> set[tuple[str, str]]:
+    def take_hints(self) -> set[tuple[str, str, str, str]]:
         """The processes changed since the last call (the worker looks at these first)."""
         hints, self._hints = self._hints, set()
         return hints

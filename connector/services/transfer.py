@@ -293,7 +293,7 @@ class TransferService:
                  "agreement": row.agreement_id, "event": event.value, "state": row.state,
                  "reason": row.reason},
             )
-        await self.s.signals.notify(("transfer", row.pid))
+        await self.s.signals.notify(("transfer", row.pid, row.role, row.state))
 
 
 def matches_record(record: Any, record_filter: dict[str, Any], caller: str) -> bool:

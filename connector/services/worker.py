@@ -112,7 +112,7 @@ class Worker:
             (s.transfers, Role.PROVIDER, [TS.REQUESTED.value], self.transfer.start),
         ]
 
-    async def _drive(self, hints: set[tuple[str, str]] | None) -> int:
+    async def _drive(self, hints: set[tuple[str, str, str, str]] | None) -> int:
         """Act on due processes: all of them (`hints` None) or just the hinted ones."""
         owner, lease = self.s.worker_id, self.s.lease_seconds
         plan = self._plan()
@@ -125,14 +125,19 @@ class Worker:
             stores: dict[str, Any] = {
                 "negotiation": self.s.negotiations, "transfer": self.s.transfers
             }
-            for kind, pid in hints:
+            for kind, pid, hint_role, hint_state in hints:
                 store = stores[kind]
-                row = await store.get(pid)
-                for planned, role, states, action in plan:
-                    if planned is store and row.role == role.value and row.state in states:
-                        if await store.acquire(pid, owner, seconds=lease):
-                            due.append((store, row, action))
-                        break
+                mine = [(role, states, action) for planned, role, states, action in plan
+                        if planned is store]
+                if not any(hint_role == r.value and hint_state in st for r, st, _ in mine):
+                    continue  # nothing for us to do in that state: no query at all
+                row = await store.acquire_due(
+                    pid, owner, due=[(role, states) for role, states, _ in mine], seconds=lease
+                )
+                if row is not None:
+                    action = next(a for role, states, a in mine
+                                  if row.role == role.value and row.state in states)
+                    due.append((store, row, action))
         done = 0
         for store, row, action in due:
             try:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -344,6 +344,33 @@ class _ProcessStore(Generic[RowT]):
                 .execution_options(synchronize_session=False)
             )
             return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+        return await run_write(self.engine, work)
+
+    async def acquire_due(
+        self, pid: str, owner: str, *, due: Sequence[tuple[Role, Sequence[str]]],
+        seconds: float,
+    ) -> RowT | None:
+        """Lease `pid` only if it waits for us (its role and state are one of `due`) and its
+        lease is free; returns the row (one statement: UPDATE ... RETURNING)."""
+        t = self.table
+        now = self.clock()
+        waiting = or_(*(and_(t.role == role.value, t.state.in_(list(states)))
+                        for role, states in due))
+
+        async def work(session: AsyncSession) -> RowT | None:
+            result = await session.execute(
+                update(t)
+                .where(
+                    t.pid == pid,
+                    waiting,
+                    or_(t.lease_owner.is_(None), t.lease_until < now, t.lease_owner == owner),
+                )
+                .values(lease_owner=owner, lease_until=now + seconds)
+                .returning(t)
+                .execution_options(synchronize_session=False)
+            )
+            return result.scalars().first()
 
         return await run_write(self.engine, work)
 
