@@ -66,6 +66,8 @@ class Services:
         self.transfers = TransferStore(
             self.engine, clock=self.clock, audit=in_tx  # type: ignore[arg-type]
         )
+        for store in (self.negotiations, self.transfers):
+            store.sender = (self.worker_id, self.lease_seconds)
         self.outbox = OutboxStore(self.engine, clock=self.clock)
         self.offers = OfferStore(self.engine, clock=self.clock)
         self.agreements = AgreementStore(self.engine)

@@ -153,10 +153,22 @@ class Worker:
     # -- outbox ---------------------------------------------------------------------
 
     async def _dispatch(self) -> int:
+        ready = [*self.s.negotiations.ready, *self.s.transfers.ready]
+        self.s.negotiations.ready.clear()
+        self.s.transfers.ready.clear()
         rows = await self.s.outbox.claim_due(self.s.worker_id, seconds=self.s.lease_seconds)
+        rows = [*ready, *(r for r in rows if r.id not in {x.id for x in ready})]
         if not rows:
             return 0
-        await asyncio.gather(*(self._send(row) for row in rows))
+        by_process: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            by_process.setdefault(row.pid, []).append(row)
+
+        async def in_order(batch: list[OutboxRow]) -> None:
+            for row in sorted(batch, key=lambda r: r.id):
+                await self._send(row)
+
+        await asyncio.gather(*(in_order(batch) for batch in by_process.values()))
         return len(rows)
 
     async def _send(self, row: OutboxRow) -> None:

@@ -83,20 +83,25 @@ class _Retry(Exception):
     """Internal: an optimistic update lost a race; re-read and try again."""
 
 
-def _enqueue(session: AsyncSession, process: str, pid: str, now: float, out: Outbound) -> None:
-    session.add(
-        OutboxRow(
-            process=process,
-            pid=pid,
-            url=out.url,
-            audience=out.audience,
-            body=out.body,
-            status="pending",
-            attempts=0,
-            next_attempt=now,
-            created_at=now,
-        )
+def _enqueue(
+    session: AsyncSession, process: str, pid: str, now: float, out: Outbound,
+    lease: tuple[str, float] | None = None,
+) -> OutboxRow:
+    row = OutboxRow(
+        process=process,
+        pid=pid,
+        url=out.url,
+        audience=out.audience,
+        body=out.body,
+        status="pending",
+        attempts=0,
+        next_attempt=now,
+        created_at=now,
     )
+    if lease is not None:  # this replica sends it right after the commit
+        row.lease_owner, row.lease_until = lease[0], now + lease[1]
+    session.add(row)
+    return row
 
 
 class InTransactionAudit(Protocol):
@@ -129,6 +134,10 @@ class _ProcessStore(Generic[RowT]):
         self.clock = clock
         self.audit = audit
         """When set, every transition's audit entry commits with the transition itself."""
+        self.sender: tuple[str, float] | None = None
+        """(worker id, lease seconds): outbound messages of a step are leased to this
+        replica's worker and handed to it in `ready`, so it sends them without a query."""
+        self.ready: list[OutboxRow] = []
 
     async def _audit(self, session: AsyncSession, row: RowT, event: str) -> None:
         if self.audit is None:
@@ -183,16 +192,22 @@ class _ProcessStore(Generic[RowT]):
         row.created_at = row.updated_at = now
         row.version = 1
 
+        queued: list[OutboxRow] = []
+
         async def work(session: AsyncSession) -> RowT:
+            queued.clear()
             session.add(row)
-            for out in outbound:
-                _enqueue(session, self.process, row.pid, now, out)
+            for index, out in enumerate(outbound):
+                lease = self.sender if index == 0 else None  # later ones wait their turn
+                queued.append(_enqueue(session, self.process, row.pid, now, out, lease))
             await session.flush()
             await self._audit(session, row, _INITIAL_EVENT.get((self.process, row.state), ""))
             return row
 
         try:
-            return await run_write(self.engine, work)
+            created = await run_write(self.engine, work)
+            self.ready.extend(r for r in queued if r.lease_owner is not None)
+            return created
         except IntegrityError as exc:
             if row.remote_pid is not None:
                 existing = await self.find_remote(Role(row.role), row.counterparty, row.remote_pid)
@@ -228,8 +243,10 @@ class _ProcessStore(Generic[RowT]):
         Raises `NotFound`, `IllegalTransition`.
         """
         t = self.table
+        queued: list[OutboxRow] = []
 
         async def work(session: AsyncSession) -> Transition[RowT]:
+            queued.clear()
             row = await session.get(t, pid, populate_existing=True)
             if row is None:
                 raise NotFound(f"no {self.process} {pid!r}")
@@ -251,8 +268,18 @@ class _ProcessStore(Generic[RowT]):
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise _Retry()
-            for out in outbound:
-                _enqueue(session, self.process, pid, now, out)
+            lease = self.sender
+            if lease is not None and outbound:
+                waiting = await session.execute(
+                    select(OutboxRow.id)
+                    .where(OutboxRow.pid == pid, OutboxRow.status == "pending")
+                    .limit(1)
+                )
+                if waiting.first() is not None:
+                    lease = None  # an older message goes first; the worker's scan sends ours
+            for index, out in enumerate(outbound):
+                queued.append(_enqueue(session, self.process, pid, now, out,
+                                       lease if index == 0 else None))
             for item in extra:
                 session.add(item)
             previous = row.state
@@ -262,7 +289,10 @@ class _ProcessStore(Generic[RowT]):
             await self._audit(session, row, str(getattr(event, "value", event)))
             return Transition(row, True, previous)
 
-        return await run_write(self.engine, work)
+        step = await run_write(self.engine, work)
+        if step.changed:
+            self.ready.extend(r for r in queued if r.lease_owner is not None)
+        return step
 
     async def set_remote_pid(self, pid: str, remote_pid: str) -> None:
         """Record the counterparty's id for our process, if not known yet."""

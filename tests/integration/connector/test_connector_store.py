@@ -210,3 +210,23 @@ async def test_outbox_lease_expires_after_a_crash(engine: AsyncEngine) -> None:
     assert len(await outbox.pending()) == 1
     await outbox.mark_sent(claimed[0].id, "survivor")
     assert await outbox.pending() == []
+
+
+async def test_a_step_hands_its_message_to_its_own_worker_and_a_crash_loses_nothing(
+    engine: AsyncEngine,
+) -> None:
+    clock = Clock()
+    store = NegotiationStore(engine, clock=clock)
+    store.sender = ("replica-a", 5.0)
+    outbox = OutboxStore(engine, clock=clock)
+    row = await store.create(_negotiation(), outbound=[_msg(1)])
+    assert [r.body["n"] for r in store.ready] == [1]  # replica-a sends it without a query
+    assert store.ready[0].lease_owner == "replica-a"
+    assert await outbox.claim_due("replica-b", seconds=5) == []  # nobody else sends it too
+    step = await store.apply(row.pid, NE.AGREEMENT, Role.PROVIDER, outbound=[_msg(2)])
+    assert step.changed and len(store.ready) == 1  # message 2 waits behind pending message 1
+    clock.now += 6  # replica-a died before sending: its lease runs out
+    claimed = await outbox.claim_due("replica-b", seconds=5)
+    assert [r.body["n"] for r in claimed] == [1]
+    await outbox.mark_sent(claimed[0].id, "replica-b")
+    assert [r.body["n"] for r in await outbox.claim_due("replica-b", seconds=5)] == [2]
