@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -376,7 +377,10 @@ def test_cli_for_partner_firms(space: Space, tmp_path: Path) -> None:
         env=env,
     )
     assert negotiated.exit_code == 0, negotiated.output
-    agreement = negotiated.output.split()[1]
+    # (other tests may have left logging handlers that print noise into captured output)
+    found = re.search(r"^agreement (\S+)$", negotiated.output, re.MULTILINE)
+    assert found is not None, negotiated.output
+    agreement = found.group(1)
     listed = runner.invoke(app, ["connector", "agreements"], env=env)
     assert agreement in listed.output
     for n in (1, 2, 3):
