@@ -335,28 +335,34 @@ class _ProcessStore(Generic[RowT]):
     ) -> list[RowT]:
         """Lease up to `limit` processes of `role` in `states` whose lease is free or expired.
 
-        Each claim is one conditional UPDATE, so two replicas never hold the same row.
+        Each claim is one conditional UPDATE that re-checks role, state and lease, so two
+        replicas never hold the same row, nor act on a process another has moved on.
         """
+        claimed: list[RowT] = []
+        for pid in await self._candidates(states, role=role, limit=limit):
+            # The candidates may be stale by now: another replica may have moved the
+            # process on and released it, which only the leasing UPDATE can see.
+            row = await self.acquire_due(pid, owner, due=[(role, states)], seconds=seconds)
+            if row is not None:
+                claimed.append(row)
+        return claimed
+
+    async def _candidates(self, states: Sequence[str], *, role: Role, limit: int) -> list[str]:
+        """Processes that look claimable now (a hint; `claim` decides under the lease)."""
         t = self.table
         now = self.clock()
         async with session_factory(self.engine)() as session:
-            candidates = (
-                await session.execute(
-                    select(t.pid)
-                    .where(
-                        t.role == role.value,
-                        t.state.in_(list(states)),
-                        or_(t.lease_until.is_(None), t.lease_until < now),
-                    )
-                    .order_by(t.updated_at)
-                    .limit(limit)
+            result = await session.execute(
+                select(t.pid)
+                .where(
+                    t.role == role.value,
+                    t.state.in_(list(states)),
+                    or_(t.lease_until.is_(None), t.lease_until < now),
                 )
-            ).scalars().all()
-        claimed: list[RowT] = []
-        for pid in candidates:
-            if await self.acquire(pid, owner, seconds=seconds):
-                claimed.append(await self.get(pid))
-        return claimed
+                .order_by(t.updated_at)
+                .limit(limit)
+            )
+            return list(result.scalars().all())
 
     async def acquire(self, pid: str, owner: str, *, seconds: float) -> bool:
         """Take (or extend) the lease on `pid`; False when another owner holds it."""

@@ -163,6 +163,27 @@ async def test_leases_are_exclusive_and_expire(engine: AsyncEngine) -> None:
     assert not await store.acquire(taken[1].pid, "replica-a", seconds=30)
 
 
+async def test_a_process_moved_on_since_it_was_seen_is_not_claimed(engine: AsyncEngine) -> None:
+    """Replica B saw the process waiting; replica A then decided it and released its
+    lease. B must not lease it for the old state (it would decide it a second time)."""
+    store = NegotiationStore(engine, clock=Clock())
+    row = await store.create(_negotiation())
+    seen_by_b = await store._candidates(["REQUESTED"], role=Role.PROVIDER, limit=20)
+    assert seen_by_b == [row.pid]
+
+    assert await store.claim(["REQUESTED"], "replica-a", role=Role.PROVIDER, seconds=30)
+    await store.apply(row.pid, NE.AGREEMENT, Role.PROVIDER)
+    await store.release(row.pid, "replica-a")
+
+    class StaleView(NegotiationStore):
+        async def _candidates(self, states, *, role, limit):  # type: ignore[no-untyped-def]
+            return seen_by_b
+
+    stale = StaleView(engine, clock=store.clock)
+    assert await stale.claim(["REQUESTED"], "replica-b", role=Role.PROVIDER, seconds=30) == []
+    assert (await store.get(row.pid)).state == "AGREED"
+
+
 async def test_outbox_orders_per_process_and_backs_off(engine: AsyncEngine) -> None:
     clock = Clock()
     store = NegotiationStore(engine, clock=clock)
