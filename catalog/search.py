@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import EntryRow, EntryValueRow
 from catalog.records import STATUSES, Entry
+from catalog.search_cache import CachedSearch, CacheKey, catalog_state
 from catalog.store import CatalogStore, effective_status, row_to_entry
 from catalog.text import fts5_query, query_tokens, tsquery
 from hinterland.errors import InputError
@@ -153,34 +154,93 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
     _validate(query)
     now = store.clock()
     e = EntryRow
-    scan = _conditions(store, query, now, newest_first=True)
-    # Ids first, rows second: ordering narrow index entries is cheap, ordering wide rows
-    # (documents, reports) is what made pages slow.
-    page_query = sa.select(e.row_id).where(*scan).order_by(e.row_id.desc()).limit(query.limit + 1)
-    if query.cursor:
-        page_query = page_query.where(e.row_id < decode_cursor(query.cursor))
+    before = decode_cursor(query.cursor) if query.cursor else None
     async with store.read() as session:
-        ids = list((await session.scalars(page_query)).all())
+        known = await _known(store, session, query, now) if query.facets else None
+        ids: list[int] | None = None
+        if known is not None:
+            # The newest matches are known already: the page is a slice of them.
+            after = [i for i in known.matching if before is None or i < before]
+            if known.complete or len(after) > query.limit:
+                ids = after[: query.limit + 1]
+        if ids is None:
+            # Ids first, rows second: ordering narrow index entries is cheap, ordering
+            # wide rows (documents, reports) is what made pages slow.
+            scan = _conditions(store, query, now, newest_first=True)
+            page_query = (
+                sa.select(e.row_id).where(*scan).order_by(e.row_id.desc()).limit(query.limit + 1)
+            )
+            if before is not None:
+                page_query = page_query.where(e.row_id < before)
+            ids = list((await session.scalars(page_query)).all())
         by_id = {
             row.row_id: row
             for row in (await session.scalars(sa.select(e).where(e.row_id.in_(ids)))).all()
         }
         rows = [by_id[i] for i in ids if i in by_id]
-        if not query.cursor and len(ids) <= query.limit:
+        if known is not None and known.total is not None:
+            total = known.total
+        elif before is None and len(ids) <= query.limit:
             total = len(ids)  # the whole result is on this page: nothing left to count
         else:
             total = await _count(store, session, query, now)
-        facets, sampled = await _facets(store, session, query, now) if query.facets else ({}, False)
+            if known is not None:
+                _remember(store, query, replace(known, total=total))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     return SearchPage(
         items=[row_to_entry(r, now) for r in rows],
         total=min(total, COUNT_CAP),
         total_exact=total <= COUNT_CAP,
-        facets_sampled=sampled,
+        facets_sampled=known.sampled if known is not None else False,
         next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
-        facets=facets,
+        facets=known.facets if known is not None else {},
     )
+
+
+def _cache_key(query: SearchQuery) -> CacheKey:
+    filters = tuple(
+        sorted(
+            (name, tuple(sorted({v.strip().lower() for v in values if v.strip()})))
+            for name, values in query.filters.items()
+        )
+    )
+    filters = tuple((name, norms) for name, norms in filters if norms)
+    statuses = tuple(sorted(set(query.statuses or ["active"])))
+    return (
+        tuple(query_tokens(query.q)),
+        bool(query.q.strip()),
+        filters,
+        tuple(sorted(set(query.issuers))),
+        statuses,
+    )
+
+
+def _remember(store: CatalogStore, query: SearchQuery, item: CachedSearch) -> None:
+    store.search_cache.put(_cache_key(query), item)
+
+
+async def _known(
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> CachedSearch:
+    """Facets, newest matches and (when they give it) the total: from the cache while the
+    catalog is unchanged, else computed and cached."""
+    state = await catalog_state(session, now)
+    key = _cache_key(query)
+    cached = store.search_cache.get(key, state)
+    if cached is not None:
+        return cached
+    facets, sampled, matching, complete = await _facets(store, session, query, now)
+    item = CachedSearch(
+        state=state,
+        facets=facets,
+        sampled=sampled,
+        matching=tuple(matching),
+        complete=complete,
+        total=len(matching) if complete else None,
+    )
+    store.search_cache.put(key, item)
+    return item
 
 
 async def _count(
@@ -221,10 +281,11 @@ async def _sample(session: AsyncSession, conditions: list[sa.ColumnElement[bool]
 
 async def _facets(
     store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
-) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+) -> tuple[dict[str, list[tuple[str, int]]], bool, list[int], bool]:
     """Facet counts over the matches and whether they were sampled: exact up to
     FACET_SAMPLE matches (of any status), over the newest FACET_SAMPLE matches beyond
-    (counting values of 100,000 entries per request is too slow)."""
+    (counting values of 100,000 entries per request is too slow). Also the row ids the
+    facets counted (the newest matches, newest first) and whether they are every match."""
     e = EntryRow
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     # One sample of every status: the status facet ignores the status filter (so people
@@ -244,7 +305,9 @@ async def _facets(
         counts["status"][status] = counts["status"].get(status, 0) + 1
     if sampled:
         matching = await _sample(session, _conditions(store, query, now, newest_first=True))
+        complete = len(matching) < FACET_SAMPLE
     else:
+        complete = True
         wanted = set(query.statuses or ["active"])
         matching = [row_id for row_id, status in any_status if status in wanted]
     if matching:
@@ -268,4 +331,4 @@ async def _facets(
         name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
         for name, values in counts.items()
     }
-    return facets, sampled
+    return facets, sampled, matching, complete

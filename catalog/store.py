@@ -23,6 +23,7 @@ from sqlalchemy.orm import lazyload
 from catalog.claims import MULTI_FIELDS
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
+from catalog.search_cache import SearchCache
 from catalog.text import index_text
 from hinterland.db import session_factory
 from hinterland.errors import NotFound
@@ -83,9 +84,12 @@ def row_to_entry(row: EntryRow, now: datetime) -> Entry:
 class CatalogStore:
     """Async access to the catalog tables on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, clock: Clock = utc_now, search_cache_entries: int = 256
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.search_cache = SearchCache(search_cache_entries)
         self.sessions = session_factory(engine)
         self.sqlite = engine.dialect.name == "sqlite"
         self._local_lock = asyncio.Lock()
