@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import lazyload
 
 from catalog.claims import MULTI_FIELDS
+from catalog.filelock import FileLock
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
 from catalog.search_cache import SearchCache
@@ -95,6 +97,12 @@ class CatalogStore:
         self.sqlite = engine.dialect.name == "sqlite"
         self._local_lock = asyncio.Lock()
         self._queue: list[tuple[NewEntry, asyncio.Future[AddResult]]] = []
+        database = engine.url.database if self.sqlite else None
+        self._lock_file = (
+            FileLock(Path(f"{database}.write-lock"))
+            if database and database != ":memory:" and not database.startswith("file:")
+            else None
+        )
         self._writer: asyncio.Task[None] | None = None
 
     # -- transactions -------------------------------------------------------------------
@@ -102,7 +110,7 @@ class CatalogStore:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write transaction holding the catalog write lock; commits on success."""
-        async with self._local_lock, self.sessions() as session:
+        async with self._local_lock, self._file_lock(), self.sessions() as session:
             if self.sqlite:
                 await session.execute(sa.text("BEGIN IMMEDIATE"))
             else:
@@ -115,6 +123,9 @@ class CatalogStore:
                 await session.rollback()
                 raise
             await session.commit()
+
+    def _file_lock(self) -> AbstractAsyncContextManager[None]:
+        return self._lock_file.hold() if self._lock_file is not None else nullcontext()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
