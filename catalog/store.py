@@ -160,7 +160,11 @@ class CatalogStore:
                 await self._store_batch(batch)
             except BaseException as exc:  # cancelled at shutdown: nobody waits forever
                 for _, future in [*batch, *self._queue]:
-                    if not future.done():
+                    if future.done():
+                        continue
+                    if isinstance(exc, asyncio.CancelledError):
+                        future.cancel()
+                    else:
                         future.set_exception(exc)
                 self._queue.clear()
                 raise
