@@ -331,10 +331,12 @@ SEARCHES: list[dict[str, Any]] = [
 
 
 async def search_latencies(
-    url: str, tmp: Path, rounds: int, facets: bool
+    url: str, tmp: Path, rounds: int, facets: bool, cache: bool = True
 ) -> tuple[list[float], float, list[float]]:
     settings = CatalogSettings(
-        data_dir=tmp / "search", database={"url": url}, catalog={"participant_policy": "open"}
+        data_dir=tmp / "search",
+        database={"url": url},
+        catalog={"participant_policy": "open", "search_cache_entries": 256 if cache else 0},
     )
     app = create_app(settings, background=False)
     service = app.state.catalog
@@ -447,11 +449,19 @@ def run() -> None:
     start = time.perf_counter()
     asyncio.run(bulk_load(url, args.entries))
     print(f"bulk-loaded {args.entries} entries in {time.perf_counter() - start:.1f} s")
-    for facets in (False, True):
-        timings, sync_seconds, sparql = asyncio.run(search_latencies(url, tmp, args.rounds, facets))
+    # The facet cache is exact but only helps a query asked again before the next write:
+    # "computed" turns it off, so every request counts its facets afresh.
+    for facets, cache, label in (
+        (False, True, "facets off"),
+        (True, False, "facets on, computed"),
+        (True, True, "facets on, repeated (cache hits)"),
+    ):
+        timings, sync_seconds, sparql = asyncio.run(
+            search_latencies(url, tmp, args.rounds, facets, cache)
+        )
         p50, p99 = percentile(timings, 0.5) * 1000, percentile(timings, 0.99) * 1000
         print(
-            f"search over {args.entries} entries, facets {'on ' if facets else 'off'}: "
+            f"search over {args.entries} entries, {label}: "
             f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms   (target p99 <= 50 ms, ratio "
             f"{50 / p99:.2f})  [{len(timings)} requests]"
         )

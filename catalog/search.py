@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from catalog.models import EntryRow, EntryValueRow
 from catalog.records import STATUSES, Entry
+from catalog.search_cache import CachedSearch, CacheKey, catalog_state
 from catalog.store import CatalogStore, effective_status, row_to_entry
 from catalog.text import fts5_query, query_tokens, tsquery
 from hinterland.errors import InputError
@@ -23,6 +24,7 @@ MAX_FILTER_VALUES = 20
 MAX_FACET_VALUES = 25
 COUNT_CAP = 10_000
 FACET_SAMPLE = 1_000
+FIRST_PASS = 3_000  # matches a facet computation reads at once (then it counts apart)
 
 
 @dataclass
@@ -91,15 +93,14 @@ def _conditions(
     order (and stop after a page) instead of sorting every entry of a status first."""
     e = EntryRow
     conditions: list[sa.ColumnElement[bool]] = []
+    sets: list[sa.Select[Any]] = []  # row-id sets the entry must be in
     words = query_tokens(query.q)
     if words:
         if store.sqlite:
-            conditions.append(
-                e.row_id.in_(
-                    sa.text(
-                        "SELECT rowid FROM catalog_entries_fts WHERE catalog_entries_fts MATCH :fts"
-                    ).bindparams(fts=fts5_query(words))
-                )
+            sets.append(
+                sa.select(sa.literal_column("rowid"))
+                .select_from(sa.table("catalog_entries_fts"))
+                .where(sa.text("catalog_entries_fts MATCH :fts").bindparams(fts=fts5_query(words)))
             )
         else:
             vector: sa.ColumnElement[Any] = sa.literal_column("catalog_entries.search_vector")
@@ -115,9 +116,13 @@ def _conditions(
         if not norms:
             continue
         v = EntryValueRow
-        conditions.append(
-            e.row_id.in_(sa.select(v.entry_row).where(v.field == name, v.norm.in_(norms)))
-        )
+        sets.append(sa.select(v.entry_row).where(v.field == name, v.norm.in_(norms)))
+    if store.sqlite and len(sets) > 1:
+        # SQLite would walk the first set and probe the others row by row; intersecting
+        # the sets first was 2.5 times faster on 100,000 entries (EXPLAIN QUERY PLAN).
+        conditions.append(e.row_id.in_(sa.intersect(*sets)))
+    else:
+        conditions.extend(e.row_id.in_(one) for one in sets)
     if query.issuers:
         conditions.append(e.issuer.in_(query.issuers))
     if with_status:
@@ -153,34 +158,93 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
     _validate(query)
     now = store.clock()
     e = EntryRow
-    scan = _conditions(store, query, now, newest_first=True)
-    # Ids first, rows second: ordering narrow index entries is cheap, ordering wide rows
-    # (documents, reports) is what made pages slow.
-    page_query = sa.select(e.row_id).where(*scan).order_by(e.row_id.desc()).limit(query.limit + 1)
-    if query.cursor:
-        page_query = page_query.where(e.row_id < decode_cursor(query.cursor))
+    before = decode_cursor(query.cursor) if query.cursor else None
     async with store.read() as session:
-        ids = list((await session.scalars(page_query)).all())
+        known = await _known(store, session, query, now) if query.facets else None
+        ids: list[int] | None = None
+        if known is not None:
+            # The newest matches are known already: the page is a slice of them.
+            after = [i for i in known.matching if before is None or i < before]
+            if known.complete or len(after) > query.limit:
+                ids = after[: query.limit + 1]
+        if ids is None:
+            # Ids first, rows second: ordering narrow index entries is cheap, ordering
+            # wide rows (documents, reports) is what made pages slow.
+            scan = _conditions(store, query, now, newest_first=True)
+            page_query = (
+                sa.select(e.row_id).where(*scan).order_by(e.row_id.desc()).limit(query.limit + 1)
+            )
+            if before is not None:
+                page_query = page_query.where(e.row_id < before)
+            ids = list((await session.scalars(page_query)).all())
         by_id = {
             row.row_id: row
             for row in (await session.scalars(sa.select(e).where(e.row_id.in_(ids)))).all()
         }
         rows = [by_id[i] for i in ids if i in by_id]
-        if not query.cursor and len(ids) <= query.limit:
+        if known is not None and known.total is not None:
+            total = known.total
+        elif before is None and len(ids) <= query.limit:
             total = len(ids)  # the whole result is on this page: nothing left to count
         else:
             total = await _count(store, session, query, now)
-        facets, sampled = await _facets(store, session, query, now) if query.facets else ({}, False)
+            if known is not None:
+                _remember(store, query, replace(known, total=total))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     return SearchPage(
         items=[row_to_entry(r, now) for r in rows],
         total=min(total, COUNT_CAP),
         total_exact=total <= COUNT_CAP,
-        facets_sampled=sampled,
+        facets_sampled=known.sampled if known is not None else False,
         next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
-        facets=facets,
+        facets=known.facets if known is not None else {},
     )
+
+
+def _cache_key(query: SearchQuery) -> CacheKey:
+    filters = tuple(
+        sorted(
+            (name, tuple(sorted({v.strip().lower() for v in values if v.strip()})))
+            for name, values in query.filters.items()
+        )
+    )
+    filters = tuple((name, norms) for name, norms in filters if norms)
+    statuses = tuple(sorted(set(query.statuses or ["active"])))
+    return (
+        tuple(query_tokens(query.q)),
+        bool(query.q.strip()),
+        filters,
+        tuple(sorted(set(query.issuers))),
+        statuses,
+    )
+
+
+def _remember(store: CatalogStore, query: SearchQuery, item: CachedSearch) -> None:
+    store.search_cache.put(_cache_key(query), item)
+
+
+async def _known(
+    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+) -> CachedSearch:
+    """Facets, newest matches and (when they give it) the total: from the cache while the
+    catalog is unchanged, else computed and cached."""
+    state = await catalog_state(session, now)
+    key = _cache_key(query)
+    cached = store.search_cache.get(key, state)
+    if cached is not None:
+        return cached
+    facets, sampled, matching, complete, total = await _facets(store, session, query, now)
+    item = CachedSearch(
+        state=state,
+        facets=facets,
+        sampled=sampled,
+        matching=tuple(matching),
+        complete=complete,
+        total=total,
+    )
+    store.search_cache.put(key, item)
+    return item
 
 
 async def _count(
@@ -221,32 +285,40 @@ async def _sample(session: AsyncSession, conditions: list[sa.ColumnElement[bool]
 
 async def _facets(
     store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
-) -> tuple[dict[str, list[tuple[str, int]]], bool]:
+) -> tuple[dict[str, list[tuple[str, int]]], bool, list[int], bool, int | None]:
     """Facet counts over the matches and whether they were sampled: exact up to
     FACET_SAMPLE matches (of any status), over the newest FACET_SAMPLE matches beyond
-    (counting values of 100,000 entries per request is too slow)."""
+    (counting values of 100,000 entries per request is too slow). Also the row ids the
+    facets counted (the newest matches, newest first), whether they are every match, and
+    the number of matches when it was seen on the way (None: count them)."""
     e = EntryRow
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     # One sample of every status: the status facet ignores the status filter (so people
     # see what else there is), and when the sample is complete it holds the matches too.
+    # One pass over the newest FIRST_PASS matches of every status: its head is the status
+    # sample, and the wanted statuses among it give the matches (and their total when the
+    # pass saw them all) without scanning again; only broader queries count apart.
     status_expr = effective_status(now)
-    any_status = (
+    rows = (
         await session.execute(
             sa.select(e.row_id, status_expr)
             .where(*_conditions(store, query, now, with_status=False))
             .order_by(e.row_id.desc())
-            .limit(FACET_SAMPLE + 1)
+            .limit(FIRST_PASS + 1)
         )
     ).all()
-    sampled = len(any_status) > FACET_SAMPLE
-    any_status = any_status[:FACET_SAMPLE]
-    for _, status in any_status:
+    sampled = len(rows) > FACET_SAMPLE
+    for _, status in rows[:FACET_SAMPLE]:
         counts["status"][status] = counts["status"].get(status, 0) + 1
-    if sampled:
+    wanted = set(query.statuses or ["active"])
+    every = [row_id for row_id, status in rows if status in wanted]
+    seen_all = len(rows) <= FIRST_PASS
+    if seen_all or len(every) >= FACET_SAMPLE:
+        matching = every[:FACET_SAMPLE]
+    else:  # few wanted among many others: look further back
         matching = await _sample(session, _conditions(store, query, now, newest_first=True))
-    else:
-        wanted = set(query.statuses or ["active"])
-        matching = [row_id for row_id, status in any_status if status in wanted]
+    complete = seen_all and len(every) <= FACET_SAMPLE
+    total = len(every) if seen_all else None
     if matching:
         v = EntryValueRow
         # On SQLite, drive from the sampled entries, not from every value of a field.
@@ -268,4 +340,4 @@ async def _facets(
         name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
         for name, values in counts.items()
     }
-    return facets, sampled
+    return facets, sampled, matching, complete, total

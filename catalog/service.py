@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.credentials import KernelSigner, Signer, membership_credential
@@ -51,13 +52,16 @@ class CatalogService:
     ) -> CatalogService:
         """Wire the parts from settings; any part can be given instead (tests, embedding)."""
         options = settings.catalog
-        engine = engine or create_engine(
-            settings.database_url(),
-            echo=settings.database.echo,
-            pool_size=settings.database.pool_size,
-        )
+        if engine is None:
+            engine = create_engine(
+                settings.database_url(),
+                echo=settings.database.echo,
+                pool_size=settings.database.pool_size,
+            )
+            if engine.dialect.name == "sqlite":
+                _relax_sqlite_sync(engine)
         clock = clock or utc_now
-        store = CatalogStore(engine, clock=clock)
+        store = CatalogStore(engine, clock=clock, search_cache_entries=options.search_cache_entries)
         loader = DocumentLoader(settings.jsonld)
         resolver = resolver or DidResolver(settings.did)
         trusted = (
@@ -128,3 +132,15 @@ class CatalogService:
                 spatial=str(regions[0]) if regions else None,
             )
         )
+
+
+def _relax_sqlite_sync(engine: AsyncEngine) -> None:
+    """WAL with synchronous=NORMAL (ADR catalog-0004): a crashed or killed process loses
+    nothing committed, only a power cut may lose the last transactions; an ingest's commit
+    no longer waits for an fsync."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

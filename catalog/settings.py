@@ -40,6 +40,7 @@ class CatalogOptions(BaseModel):
     peer_poll_seconds: float = Field(default=30.0, gt=0)
     peer_page_size: int = Field(default=100, ge=1, le=1_000)
     sweep_seconds: float = Field(default=60.0, gt=0)
+    search_cache_entries: int = Field(default=256, ge=0, le=100_000)  # 0: no facet cache
 
 
 class CatalogSettings(HinterlandSettings):

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -21,8 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import lazyload
 
 from catalog.claims import MULTI_FIELDS
+from catalog.filelock import FileLock
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
+from catalog.search_cache import SearchCache
 from catalog.text import index_text
 from hinterland.db import session_factory
 from hinterland.errors import NotFound
@@ -30,6 +33,7 @@ from hinterland.errors import NotFound
 Clock = Callable[[], datetime]
 _LOCK_KEY = 0x6869_6E74_6361  # "hintca": the catalog's advisory-lock id
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BATCH = 64  # descriptions per grouped write transaction
 
 
 def utc_now() -> datetime:
@@ -83,19 +87,30 @@ def row_to_entry(row: EntryRow, now: datetime) -> Entry:
 class CatalogStore:
     """Async access to the catalog tables on SQLite or PostgreSQL."""
 
-    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, clock: Clock = utc_now, search_cache_entries: int = 256
+    ) -> None:
         self.engine = engine
         self.clock = clock
+        self.search_cache = SearchCache(search_cache_entries)
         self.sessions = session_factory(engine)
         self.sqlite = engine.dialect.name == "sqlite"
         self._local_lock = asyncio.Lock()
+        self._queue: list[tuple[NewEntry, asyncio.Future[AddResult]]] = []
+        database = engine.url.database if self.sqlite else None
+        self._lock_file = (
+            FileLock(Path(f"{database}.write-lock"))
+            if database and database != ":memory:" and not database.startswith("file:")
+            else None
+        )
+        self._writer: asyncio.Task[None] | None = None
 
     # -- transactions -------------------------------------------------------------------
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A write transaction holding the catalog write lock; commits on success."""
-        async with self._local_lock, self.sessions() as session:
+        async with self._local_lock, self._file_lock(), self.sessions() as session:
             if self.sqlite:
                 await session.execute(sa.text("BEGIN IMMEDIATE"))
             else:
@@ -108,6 +123,9 @@ class CatalogStore:
                 await session.rollback()
                 raise
             await session.commit()
+
+    def _file_lock(self) -> AbstractAsyncContextManager[None]:
+        return self._lock_file.hold() if self._lock_file is not None else nullcontext()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -123,98 +141,195 @@ class CatalogStore:
         Versions are ordered by the document's own issue date (then hash), not by arrival,
         so federated catalogs that receive versions in different orders still agree.
         Storing a document whose hash is already known changes nothing.
-        """
-        now = self.clock()
-        async with self.write() as session:
-            known = await session.scalar(
-                sa.select(EntryRow.row_id).where(EntryRow.sha256 == new.sha256)
-            )
-            if known is not None:
-                existing = await session.get_one(EntryRow, known)
-                return AddResult(row_to_entry(existing, now), created=False)
-            claims = new.claims
-            status = "active"
-            superseded_by: str | None = None
-            deprecated: list[str] = []
-            key = (aware(claims.issued) or _EPOCH, new.sha256)
-            if claims.subject_id:
-                siblings = (
-                    await session.scalars(
-                        sa.select(EntryRow)
-                        .options(lazyload(EntryRow.blob))  # versions need no documents
-                        .where(
-                            EntryRow.issuer == new.issuer,
-                            EntryRow.subject_id == claims.subject_id,
-                        )
-                    )
-                ).all()
-                newest = max(siblings, key=_version_key, default=None)
-                if newest is not None and _version_key(newest) > key:
-                    status = "deprecated"
-                    superseded_by = newest.id
-                else:
-                    for sibling in siblings:
-                        if sibling.status == "active":
-                            sibling.status = "deprecated"
-                            sibling.superseded_by = new.id
-                            sibling.updated = now
-                            deprecated.append(sibling.id)
-                    for sibling in siblings:  # older deprecated ones now point at the newest
-                        if sibling.status == "deprecated":
-                            sibling.superseded_by = new.id
-            row = EntryRow(
-                id=new.id,
-                issuer=new.issuer,
-                subject_id=claims.subject_id,
-                types=json.dumps(claims.types),
-                status=status,
-                sha256=new.sha256,
-                name=claims.name,
-                description=claims.description,
-                claims=json.dumps(claims.to_dict()),
-                issued=claims.issued,
-                valid_until=claims.valid_until,
-                origin=new.origin,
-                created=now,
-                updated=now,
-                superseded_by=superseded_by,
-            )
-            row.blob = EntryBlobRow(
-                document=new.document,
-                report=json.dumps(new.report),
-                compliance=json.dumps(new.compliance) if new.compliance else None,
-                revocation=None,
-                rdf=new.rdf,
-                search_text=index_text(claims.search_text()),
-            )
-            session.add(row)
-            await session.flush()
-            await self._index(session, row, new)
-            session.add(ChangeRow(entry_id=new.id, kind="added", at=now))
-            for old in deprecated:
-                session.add(ChangeRow(entry_id=old, kind="deprecated", at=now))
-            if new.onboard and status == "active":
-                await self._onboard(session, new, now)
-            await session.flush()
-            return AddResult(row_to_entry(row, now), created=True, deprecated=deprecated)
 
-    async def _index(self, session: AsyncSession, row: EntryRow, new: NewEntry) -> None:
-        values: dict[tuple[str, str], str] = {}
-        for field in MULTI_FIELDS:
-            for value in new.claims.get(field):
-                values.setdefault((field, value.lower()[:512]), value[:512])
-        if values:  # one executemany round trip instead of one insert per value
+        Concurrent calls are grouped (ADR catalog-0005): one writer task stores every
+        description queued meanwhile in one transaction; if that transaction fails, each is
+        retried in a transaction of its own, so one bad description fails alone.
+        """
+        future: asyncio.Future[AddResult] = asyncio.get_running_loop().create_future()
+        self._queue.append((new, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch = self._queue[:_BATCH]
+            del self._queue[:_BATCH]
+            try:
+                await self._store_batch(batch)
+            except BaseException as exc:  # cancelled at shutdown: nobody waits forever
+                for _, future in [*batch, *self._queue]:
+                    if future.done():
+                        continue
+                    if isinstance(exc, asyncio.CancelledError):
+                        future.cancel()
+                    else:
+                        future.set_exception(exc)
+                self._queue.clear()
+                raise
+
+    async def _store_batch(self, batch: list[tuple[NewEntry, asyncio.Future[AddResult]]]) -> None:
+        try:
+            async with self.write() as session:
+                results = await self._add_many(session, [new for new, _ in batch])
+        except Exception as exc:
+            if len(batch) > 1:
+                for item in batch:
+                    await self._store_batch([item])
+            elif not batch[0][1].done():
+                batch[0][1].set_exception(exc)
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+
+    async def _add_many(self, session: AsyncSession, news: list[NewEntry]) -> list[AddResult]:
+        """Add in one transaction. Descriptions that meet nothing stored (no same hash, no
+        other version) and nothing else in the batch go in with a few bulk statements; the
+        others one by one, in arrival order."""
+        now = self.clock()
+        e = EntryRow
+        keys = [(n.issuer, n.claims.subject_id) for n in news]
+        wanted: list[sa.ColumnElement[bool]] = [e.sha256.in_([n.sha256 for n in news])]
+        wanted += [
+            sa.and_(e.issuer == issuer, e.subject_id == subject)
+            for issuer, subject in dict.fromkeys(keys)
+            if subject
+        ]
+        met = (
             await session.execute(
-                sa.insert(EntryValueRow),
-                [
-                    {"entry_row": row.row_id, "field": field, "norm": norm, "value": value}
-                    for (field, norm), value in values.items()
-                ],
+                sa.select(e.sha256, e.issuer, e.subject_id).where(sa.or_(*wanted))
             )
+        ).all()
+        taken = {sha for sha, _, _ in met} | {(i, s) for _, i, s in met if s}
+        seen: dict[object, int] = {}
+        for new, key in zip(news, keys, strict=True):
+            seen[new.sha256] = seen.get(new.sha256, 0) + 1
+            if key[1]:
+                seen[key] = seen.get(key, 0) + 1
+        results: dict[int, AddResult] = {}
+        plain: list[tuple[int, NewEntry]] = []
+        for position, (new, key) in enumerate(zip(news, keys, strict=True)):
+            alone = seen[new.sha256] == 1 and (not key[1] or seen[key] == 1)
+            if alone and new.sha256 not in taken and key not in taken:
+                plain.append((position, new))
+        if plain:
+            rows = [self._new_row(new, now, "active", None) for _, new in plain]
+            session.add_all(rows)
+            await session.flush()
+            await self._index(session, list(zip(rows, (n for _, n in plain), strict=True)))
+            session.add_all(ChangeRow(entry_id=new.id, kind="added", at=now) for _, new in plain)
+            for (position, new), row in zip(plain, rows, strict=True):
+                if new.onboard:
+                    await self._onboard(session, new, now)
+                results[position] = AddResult(row_to_entry(row, now), created=True)
+            await session.flush()
+        done = {position for position, _ in plain}
+        for position, new in enumerate(news):
+            if position not in done:
+                results[position] = await self._add_one(session, new, now)
+        return [results[position] for position in range(len(news))]
+
+    def _new_row(
+        self, new: NewEntry, now: datetime, status: str, superseded_by: str | None
+    ) -> EntryRow:
+        claims = new.claims
+        row = EntryRow(
+            id=new.id,
+            issuer=new.issuer,
+            subject_id=claims.subject_id,
+            types=json.dumps(claims.types),
+            status=status,
+            sha256=new.sha256,
+            name=claims.name,
+            description=claims.description,
+            claims=json.dumps(claims.to_dict()),
+            issued=claims.issued,
+            valid_until=claims.valid_until,
+            origin=new.origin,
+            created=now,
+            updated=now,
+            superseded_by=superseded_by,
+        )
+        row.blob = EntryBlobRow(
+            document=new.document,
+            report=json.dumps(new.report),
+            compliance=json.dumps(new.compliance) if new.compliance else None,
+            revocation=None,
+            rdf=new.rdf,
+            search_text=index_text(claims.search_text()),
+        )
+        return row
+
+    async def _add_one(self, session: AsyncSession, new: NewEntry, now: datetime) -> AddResult:
+        """Add one description that may meet a stored version or copy (see `add`)."""
+        known = await session.scalar(
+            sa.select(EntryRow.row_id).where(EntryRow.sha256 == new.sha256)
+        )
+        if known is not None:
+            existing = await session.get_one(EntryRow, known)
+            return AddResult(row_to_entry(existing, now), created=False)
+        claims = new.claims
+        status = "active"
+        superseded_by: str | None = None
+        deprecated: list[str] = []
+        key = (aware(claims.issued) or _EPOCH, new.sha256)
+        if claims.subject_id:
+            siblings = (
+                await session.scalars(
+                    sa.select(EntryRow)
+                    .options(lazyload(EntryRow.blob))  # versions need no documents
+                    .where(
+                        EntryRow.issuer == new.issuer,
+                        EntryRow.subject_id == claims.subject_id,
+                    )
+                )
+            ).all()
+            newest = max(siblings, key=_version_key, default=None)
+            if newest is not None and _version_key(newest) > key:
+                status = "deprecated"
+                superseded_by = newest.id
+            else:
+                for sibling in siblings:
+                    if sibling.status == "active":
+                        sibling.status = "deprecated"
+                        sibling.superseded_by = new.id
+                        sibling.updated = now
+                        deprecated.append(sibling.id)
+                for sibling in siblings:  # older deprecated ones now point at the newest
+                    if sibling.status == "deprecated":
+                        sibling.superseded_by = new.id
+        row = self._new_row(new, now, status, superseded_by)
+        session.add(row)
+        await session.flush()
+        await self._index(session, [(row, new)])
+        session.add(ChangeRow(entry_id=new.id, kind="added", at=now))
+        for old in deprecated:
+            session.add(ChangeRow(entry_id=old, kind="deprecated", at=now))
+        if new.onboard and status == "active":
+            await self._onboard(session, new, now)
+        await session.flush()
+        return AddResult(row_to_entry(row, now), created=True, deprecated=deprecated)
+
+    async def _index(self, session: AsyncSession, rows: list[tuple[EntryRow, NewEntry]]) -> None:
+        values: list[dict[str, Any]] = []
+        for row, new in rows:
+            mine: dict[tuple[str, str], str] = {}
+            for field in MULTI_FIELDS:
+                for value in new.claims.get(field):
+                    mine.setdefault((field, value.lower()[:512]), value[:512])
+            values += [
+                {"entry_row": row.row_id, "field": field, "norm": norm, "value": value}
+                for (field, norm), value in mine.items()
+            ]
+        if values:  # one executemany round trip instead of one insert per value
+            await session.execute(sa.insert(EntryValueRow), values)
+        texts = [{"r": row.row_id, "t": row.blob.search_text} for row, _ in rows]
         if self.sqlite:
             await session.execute(
                 sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
-                {"r": row.row_id, "t": row.blob.search_text},
+                texts,
             )
         else:
             await session.execute(
@@ -222,7 +337,7 @@ class CatalogStore:
                     "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
                     "WHERE row_id = :r"
                 ),
-                {"r": row.row_id, "t": row.blob.search_text},
+                texts,
             )
 
     async def _onboard(self, session: AsyncSession, new: NewEntry, now: datetime) -> None:
