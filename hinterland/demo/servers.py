@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_until_healthy(
+    process: subprocess.Popen[bytes],
+    base: str,
+    *,
+    name: str,
+    timeout: float,
+    log_tail: Callable[[], str],
+) -> None:
+    """Wait until `base/healthz` answers 200; `ConfigurationError` with the end of the
+    server's log when the process exits first or does not answer within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ConfigurationError(f"{name} stopped at start:\n{log_tail()}")
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise ConfigurationError(f"{name} did not answer within {timeout:.0f} s:\n{log_tail()}")
 
 
 @dataclass
@@ -65,17 +89,8 @@ class Server:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
                 start_new_session=True,
             )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise ConfigurationError(f"{self.name} stopped at start:\n{self.log_tail()}")
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise ConfigurationError(f"{self.name} did not answer within {timeout:.0f} s")
+        wait_until_healthy(self.process, self.base, name=self.name, timeout=timeout,
+                           log_tail=self.log_tail)
 
     def stop(self) -> None:
         """Stop it gracefully (SIGTERM), forcefully after 10 s."""

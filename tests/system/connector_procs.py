@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 import httpx
 import yaml
 
+from hinterland.demo.servers import wait_until_healthy
 from hinterland.keys import PrivateKey
 
 ROOT = Path(__file__).parents[2]
@@ -104,17 +104,8 @@ class ConnectorProcess:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited: {self.log_tail()}")
-            try:
-                if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"{self.name} did not start: {self.log_tail()}")
+        wait_until_healthy(self.process, self.base, name=self.name, timeout=timeout,
+                           log_tail=self.log_tail)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs."""
@@ -177,19 +168,10 @@ class CatalogProcess:
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    "catalog exited: " + (self.directory / "catalog.log").read_text()[-2000:]
-                )
-            try:
-                if httpx.get(self.base + "/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("catalog did not start")
+        wait_until_healthy(
+            self.process, self.base, name="catalog", timeout=timeout,
+            log_tail=lambda: (self.directory / "catalog.log").read_text()[-2000:],
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
