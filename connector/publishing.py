@@ -32,20 +32,15 @@ from connector.store.tables import AssetRow, PublicationRow
 from hinterland.db.engine import session_factory
 from hinterland.keys import PrivateKey
 from hinterland.proofs import sign_document
+from hinterland.vocabulary import CREDENTIALS_V2 as VC2
+from hinterland.vocabulary import NS, catalog_context, catalog_entry_iri
 
 log = logging.getLogger("hinterland.connector.publishing")
 
-VC2 = "https://www.w3.org/ns/credentials/v2"
 GX = (
     "https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/"
     "jsonld/trustframework#"
 )
-HL = "https://w3id.org/hinterland/v1#"
-ENTRY_URN = "urn:hinterland:catalog:entry:"
-REVOCATION_CONTEXT = {
-    "hl": HL, "CatalogRevocation": "hl:CatalogRevocation", "revokes": "hl:revokes",
-    "revocationReason": "hl:revocationReason",
-}
 PARTICIPANT = "participant"
 
 
@@ -55,7 +50,7 @@ def _iso(moment: datetime) -> str:
 
 def _credential(issuer: str, subject: dict[str, Any], now: datetime) -> dict[str, Any]:
     return {
-        "@context": [VC2, GX, {"hl": HL}],
+        "@context": [VC2, GX, {"hl": NS}],
         "type": ["VerifiableCredential"],
         "id": f"urn:hinterland:sd:{hashlib.sha256(canonical(subject).encode()).hexdigest()[:32]}",
         "issuer": issuer,
@@ -122,11 +117,11 @@ def offering_subject(
 def revocation(did: str, key: PrivateKey, entry_id: str, reason: str) -> dict[str, Any]:
     """A CatalogRevocation of one of our entries, signed by us."""
     document = {
-        "@context": [VC2, REVOCATION_CONTEXT],
+        "@context": catalog_context(),
         "type": ["VerifiableCredential", "CatalogRevocation"],
         "issuer": did,
         "validFrom": _iso(datetime.now(UTC) - timedelta(minutes=1)),
-        "credentialSubject": {"id": ENTRY_URN + entry_id, "revokes": entry_id,
+        "credentialSubject": {"id": catalog_entry_iri(entry_id), "revokes": entry_id,
                               "revocationReason": reason},
     }
     return sign_document(document, key, verification_method=f"{did}#key-1")

@@ -6,7 +6,7 @@ The JSON-LD context is `CONTEXT` (bundled, served offline); the SHACL shapes are
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 CONTEXT: Final = "https://w3id.org/hinterland/v1"
 NS: Final = "https://w3id.org/hinterland/v1#"
@@ -46,3 +46,36 @@ METHODOLOGY: Final = NS + "methodology"
 PRODUCT: Final = NS + "product"
 
 OFFER_CLASSES: Final = frozenset({PRINT_FILE, PRINT_SERVICE, DATA_RESOURCE})
+
+
+# The credentials a catalog issues and accepts (compliance, membership, revocation). Both
+# the catalog and the connectors that publish to it speak these terms, so they live here.
+CREDENTIALS_V2: Final = "https://www.w3.org/ns/credentials/v2"
+CATALOG_ENTRY_URN: Final = "urn:hinterland:catalog:entry:"
+CATALOG_CONTEXT: Final[dict[str, Any]] = {
+    "hl": NS,
+    "CatalogComplianceCredential": "hl:CatalogComplianceCredential",
+    "MembershipCredential": "hl:MembershipCredential",
+    "CatalogRevocation": "hl:CatalogRevocation",
+    "CatalogEntry": "hl:CatalogEntry",
+    "CatalogMember": "hl:CatalogMember",
+    "entryId": "hl:entryId",
+    "canonicalSha256": "hl:canonicalSha256",
+    "shapesVersion": "hl:shapesVersion",
+    "describedBy": {"@id": "hl:describedBy", "@type": "@id"},
+    "memberOf": {"@id": "hl:memberOf", "@type": "@id"},
+    "onboardedBy": {"@id": "hl:onboardedBy", "@type": "@id"},
+    "spatial": "http://www.w3.org/ns/odrl/2/spatial",
+    "revokes": "hl:revokes",
+    "revocationReason": "hl:revocationReason",
+}
+
+
+def catalog_context() -> list[Any]:
+    """The inline `@context` of catalog credentials (nothing depends on a remote fetch)."""
+    return [CREDENTIALS_V2, dict(CATALOG_CONTEXT)]
+
+
+def catalog_entry_iri(entry_id: str) -> str:
+    """The IRI naming a catalog entry (stable across replicas and base URLs)."""
+    return CATALOG_ENTRY_URN + entry_id

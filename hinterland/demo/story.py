@@ -24,10 +24,10 @@ from hinterland.did import did_key_from_public_key
 from hinterland.errors import HinterlandError
 from hinterland.keys import PrivateKey
 from hinterland.proofs import sign_document
+from hinterland.vocabulary import CONTEXT as HINTERLAND_CONTEXT
+from hinterland.vocabulary import CREDENTIALS_V2
 
 DSP_PATH = "/dsp/2025-1"
-HL_CONTEXT = "https://w3id.org/hinterland/v1"
-VC2 = "https://www.w3.org/ns/credentials/v2"
 BRACKET = "urn:asset:bracket-60x40"
 PCF = "urn:asset:pcf-bracket"
 
@@ -302,7 +302,7 @@ class Story:
     def match_need(self) -> None:
         """The print shop publishes a signed Need; the catalog matches it to offers."""
         need = {
-            "@context": [VC2, HL_CONTEXT],
+            "@context": [CREDENTIALS_V2, HINTERLAND_CONTEXT],
             "type": ["VerifiableCredential"],
             "issuer": self.printshop.did,
             "validFrom": _iso(datetime.now(UTC) - timedelta(minutes=1)),
