@@ -84,6 +84,70 @@ def row_to_entry(row: EntryRow, now: datetime) -> Entry:
     )
 
 
+def _entry_values(new: NewEntry, now: datetime) -> dict[str, Any]:
+    """The `catalog_entries` columns of a new active entry."""
+    claims = new.claims
+    return {
+        "id": new.id,
+        "issuer": new.issuer,
+        "subject_id": claims.subject_id,
+        "types": json.dumps(claims.types),
+        "status": "active",
+        "sha256": new.sha256,
+        "name": claims.name,
+        "description": claims.description,
+        "claims": json.dumps(claims.to_dict()),
+        "issued": claims.issued,
+        "valid_until": claims.valid_until,
+        "origin": new.origin,
+        "created": now,
+        "updated": now,
+        "superseded_by": None,
+    }
+
+
+def _blob_values(new: NewEntry, row_id: int, search_text: str) -> dict[str, Any]:
+    """The `catalog_entry_documents` columns of a new entry."""
+    return {
+        "row_id": row_id,
+        "document": new.document,
+        "report": json.dumps(new.report),
+        "compliance": json.dumps(new.compliance) if new.compliance else None,
+        "revocation": None,
+        "rdf": new.rdf,
+        "search_text": search_text,
+    }
+
+
+def _entry_of(new: NewEntry, row_id: int, values: dict[str, Any]) -> Entry:
+    """The public record of an entry just inserted (what `row_to_entry` would read back)."""
+    now: datetime = values["created"]
+    valid_until = aware(values["valid_until"])
+    expired = valid_until is not None and valid_until <= now
+    return Entry(
+        id=new.id,
+        issuer=new.issuer,
+        subject_id=values["subject_id"],
+        types=list(new.claims.types),
+        status="expired" if expired else "active",
+        document=new.document,
+        sha256=new.sha256,
+        name=values["name"],
+        description=values["description"],
+        claims=json.loads(values["claims"]),
+        issued=aware(values["issued"]),
+        valid_until=valid_until,
+        origin=new.origin,
+        created=now,
+        updated=now,
+        report=new.report,
+        compliance=new.compliance,
+        revocation=None,
+        superseded_by=None,
+        row_id=row_id,
+    )
+
+
 class CatalogStore:
     """Async access to the catalog tables on SQLite or PostgreSQL."""
 
@@ -215,21 +279,48 @@ class CatalogStore:
             if alone and new.sha256 not in taken and key not in taken:
                 plain.append((position, new))
         if plain:
-            rows = [self._new_row(new, now, "active", None) for _, new in plain]
-            session.add_all(rows)
-            await session.flush()
-            await self._index(session, list(zip(rows, (n for _, n in plain), strict=True)))
-            session.add_all(ChangeRow(entry_id=new.id, kind="added", at=now) for _, new in plain)
-            for (position, new), row in zip(plain, rows, strict=True):
-                if new.onboard:
-                    await self._onboard(session, new, now)
-                results[position] = AddResult(row_to_entry(row, now), created=True)
-            await session.flush()
+            await self._insert_plain(session, plain, now, results)
         done = {position for position, _ in plain}
         for position, new in enumerate(news):
             if position not in done:
                 results[position] = await self._add_one(session, new, now)
         return [results[position] for position in range(len(news))]
+
+    async def _insert_plain(
+        self,
+        session: AsyncSession,
+        plain: list[tuple[int, NewEntry]],
+        now: datetime,
+        results: dict[int, AddResult],
+    ) -> None:
+        """Insert descriptions that meet nothing stored with one statement per table (Core
+        executemany, no ORM unit of work: this is the hot path of ingest)."""
+        news = [new for _, new in plain]
+        entries = [_entry_values(new, now) for new in news]
+        inserted = await session.execute(
+            sa.insert(EntryRow.__table__).returning(  # type: ignore[arg-type]
+                EntryRow.__table__.c.row_id, sort_by_parameter_order=True
+            ),
+            entries,
+        )
+        row_ids = [int(row_id) for row_id in inserted.scalars().all()]
+        texts = [index_text(new.claims.search_text()) for new in news]
+        await session.execute(
+            sa.insert(EntryBlobRow.__table__),  # type: ignore[arg-type]
+            [
+                _blob_values(new, row_id, text)
+                for new, row_id, text in zip(news, row_ids, texts, strict=True)
+            ],
+        )
+        await self._index_values(session, list(zip(row_ids, news, texts, strict=True)))
+        await session.execute(
+            sa.insert(ChangeRow.__table__),  # type: ignore[arg-type]
+            [{"entry_id": new.id, "kind": "added", "at": now} for new in news],
+        )
+        for (position, new), row_id, values in zip(plain, row_ids, entries, strict=True):
+            if new.onboard:
+                await self._onboard(session, new, now)
+            results[position] = AddResult(_entry_of(new, row_id, values), created=True)
 
     def _new_row(
         self, new: NewEntry, now: datetime, status: str, superseded_by: str | None
@@ -313,19 +404,27 @@ class CatalogStore:
         return AddResult(row_to_entry(row, now), created=True, deprecated=deprecated)
 
     async def _index(self, session: AsyncSession, rows: list[tuple[EntryRow, NewEntry]]) -> None:
+        await self._index_values(
+            session, [(row.row_id, new, row.blob.search_text) for row, new in rows]
+        )
+
+    async def _index_values(
+        self, session: AsyncSession, rows: list[tuple[int, NewEntry, str]]
+    ) -> None:
+        """Search values and full text of freshly inserted entries (row id, entry, text)."""
         values: list[dict[str, Any]] = []
-        for row, new in rows:
+        for row_id, new, _ in rows:
             mine: dict[tuple[str, str], str] = {}
             for field in MULTI_FIELDS:
                 for value in new.claims.get(field):
                     mine.setdefault((field, value.lower()[:512]), value[:512])
             values += [
-                {"entry_row": row.row_id, "field": field, "norm": norm, "value": value}
+                {"entry_row": row_id, "field": field, "norm": norm, "value": value}
                 for (field, norm), value in mine.items()
             ]
         if values:  # one executemany round trip instead of one insert per value
-            await session.execute(sa.insert(EntryValueRow), values)
-        texts = [{"r": row.row_id, "t": row.blob.search_text} for row, _ in rows]
+            await session.execute(sa.insert(EntryValueRow.__table__), values)  # type: ignore[arg-type]
+        texts = [{"r": row_id, "t": text} for row_id, _, text in rows]
         if self.sqlite:
             await session.execute(
                 sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
