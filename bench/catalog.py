@@ -183,15 +183,27 @@ end
 """
 
 
-def wrk_rate(base: str, documents: list[dict[str, Any]], tmp: Path, seconds: int) -> float:
-    """Created descriptions per second under wrk; fails if any request was not a 201
-    (a refusal, or the documents ran out and came round again)."""
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process's children (the uvicorn workers)."""
+    total = 0.0
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def wrk_rate(
+    base: str, documents: list[dict[str, Any]], tmp: Path, seconds: int, server: int
+) -> tuple[float, float]:
+    """(created descriptions per second under wrk, server CPU ms per description); fails
+    if any request was not a 201 (a refusal, or the documents ran out and came round)."""
     tmp.mkdir(parents=True, exist_ok=True)
     bodies = tmp / "bodies.jsonl"
     bodies.write_text("\n".join(json.dumps(d, separators=(",", ":")) for d in documents))
     script = tmp / "ingest.lua"
     script.write_text(WRK_SCRIPT)
     threads = 1
+    cpu_before = tree_cpu_seconds(server)
     output = subprocess.run(
         ["wrk", f"-t{threads}", "-c16", f"-d{seconds}s", "-s", str(script), base, "--",
          str(bodies), str(threads)],
@@ -199,9 +211,10 @@ def wrk_rate(base: str, documents: list[dict[str, Any]], tmp: Path, seconds: int
     ).stdout
     line = next(x for x in output.splitlines() if x.startswith("RESULT"))
     created, refused, micros = (int(x) for x in line.split()[1:])
+    cpu = tree_cpu_seconds(server) - cpu_before
     if refused:
         raise RuntimeError(f"{refused} ingests were not 201 (or too few documents): {output}")
-    return created / (micros / 1e6)
+    return created / (micros / 1e6), 1000 * cpu / max(created, 1)
 
 
 def ingest_rate(
@@ -218,7 +231,7 @@ def ingest_rate(
             "participant_policy": "open",
             "shapes": "gaia-x-22.10" if shacl else "none",
             "hinterland_shapes": shacl,
-            "workers": 2,
+            "workers": int(os.environ.get("BENCH_WORKERS", "2")),
         },
     }
     path = tmp / f"{name}.yaml"
@@ -252,7 +265,8 @@ def ingest_rate(
         warm, rest = documents[:40], documents[40:]
         asyncio.run(post_all(base, warm, 4))
         if shutil.which("wrk"):
-            return wrk_rate(base, rest, tmp / name, seconds), "wrk"
+            rate, cpu_ms = wrk_rate(base, rest, tmp / name, seconds, process.pid)
+            return rate, f"wrk; server CPU {cpu_ms:.2f} ms per description"
         elapsed = asyncio.run(post_all(base, rest[:2000], 16))
         return min(len(rest), 2000) / elapsed, "python client (install wrk)"
     finally:
