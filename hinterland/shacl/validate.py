@@ -13,6 +13,7 @@ from pyshacl.validator import Validator
 
 from hinterland.errors import InputError
 from hinterland.jsonld.loader import DocumentLoader
+from hinterland.shacl import parameters
 from hinterland.shacl.data import ShaclData, shacl_data
 from hinterland.shacl.model import ShaclResult
 from hinterland.shacl.report import (
@@ -29,6 +30,8 @@ from hinterland.shacl.shapes import (
     occurrence,
     parts_for,
 )
+
+parameters.install()
 
 
 def validate_graph(data: rdflib.Graph, shapes: ShapesName) -> ShaclResult:
