@@ -61,7 +61,12 @@ class CatalogService:
             if engine.dialect.name == "sqlite":
                 _relax_sqlite_sync(engine)
         clock = clock or utc_now
-        store = CatalogStore(engine, clock=clock, search_cache_entries=options.search_cache_entries)
+        store = CatalogStore(
+            engine,
+            clock=clock,
+            search_cache_entries=options.search_cache_entries,
+            sqlite_synchronous="NORMAL",  # ADR catalog-0004
+        )
         loader = DocumentLoader(settings.jsonld)
         resolver = resolver or DidResolver(settings.did)
         trusted = (
