@@ -361,8 +361,8 @@ def management_router() -> APIRouter:
         offer = m.Offer.model_validate(body.offer)
         row = await state.negotiation.request(body.provider.rstrip("/"), body.providerDid, offer)
         if body.wait:
-            row = await _wait(state, lambda: state.services.negotiations.get(row.pid),
-                              {"FINALIZED", "TERMINATED"}, body.wait)
+            row = await _wait(state, "negotiation", row.pid, {"FINALIZED", "TERMINATED"},
+                              body.wait)
         return negotiation_view(row)
 
     @router.post("/consumer/negotiations/{pid}/accept", summary="Accept a provider's offer")
@@ -375,8 +375,8 @@ def management_router() -> APIRouter:
         row = await state.transfer.request(body.agreementId, action=body.action,
                                            purpose=body.purpose)
         if body.wait:
-            row = await _wait(state, lambda: state.services.transfers.get(row.pid),
-                              {"STARTED", "TERMINATED", "COMPLETED"}, body.wait)
+            row = await _wait(state, "transfer", row.pid, {"STARTED", "TERMINATED", "COMPLETED"},
+                              body.wait)
         return transfer_view(row)
 
     @router.get("/consumer/transfers/{pid}/data", summary="Download the data of a transfer")
@@ -470,13 +470,20 @@ def _address(row: TransferRow) -> m.DataAddress:
     return m.DataAddress.model_validate(row.data_address)
 
 
-async def _wait(state: ConnectorState, read: Any, states: set[str], seconds: float) -> Any:
+async def _wait(
+    state: ConnectorState, kind: str, pid: str, states: set[str], seconds: float
+) -> Any:
+    """Our process `pid` once it is in one of `states` (or as it is after `seconds`); it is
+    re-read only when it changed, not on every change of another process."""
+    store = state.services.negotiations if kind == "negotiation" else state.services.transfers
     box: dict[str, Any] = {}
 
     async def done() -> bool:
-        box["row"] = await read()
+        box["row"] = await store.get(pid)
         return bool(box["row"].state in states)
 
-    await state.services.signals.wait_until(done, within=seconds)
+    await state.services.signals.wait_until(
+        done, within=seconds, wants=lambda hint: hint[0] == kind and hint[1] == pid
+    )
     return box["row"]
 
