@@ -28,6 +28,8 @@ from hinterland.keys import PrivateKey, PublicKey
 MAX_LIFETIME = 300
 MAX_TOKEN_BYTES = 8_192
 LEEWAY = 5
+PURGE_EVERY = 64.0
+"""Seconds between purges of expired token ids (expired ones are refused anyway)."""
 
 
 class TokenIssuer:
@@ -76,6 +78,7 @@ class TokenVerifier:
         self.resolver = resolver
         self.audience = audience
         self.clock = clock
+        self._next_purge = 0.0
 
     async def verify(self, authorization: str | None) -> tuple[str, dict[str, Any]]:
         """(caller DID, claims) of a valid, unused token; `AuthenticationError` otherwise."""
@@ -151,7 +154,8 @@ class TokenVerifier:
         async def purge(session: AsyncSession) -> None:
             await session.execute(delete(SeenTokenRow).where(SeenTokenRow.expires_at < now))
 
-        if int(now) % 64 == 0:  # occasionally, not on every request
+        if now >= self._next_purge:  # occasionally, not on every request
+            self._next_purge = now + PURGE_EVERY
             await run_write(self.engine, purge)
 
 
