@@ -19,7 +19,7 @@ from connector.assets.threemf import stamp_licence
 from connector.dsp import messages as m
 from connector.enforcement import Caller
 from connector.licence import licence_id
-from connector.services.context import Services
+from connector.services.context import AuditRecord, Services, with_records
 from connector.services.negotiation import new_pid
 from connector.services.urls import check_callback, endpoint
 from connector.statemachine import Role
@@ -80,23 +80,29 @@ class TransferService:
         decision = await self.s.gate.usage(
             agreement.policy, caller, action=params["action"], params=params, consume=True
         )
-        await self.s.audit.record(
+        record: AuditRecord = (
             "policy.usage",
             {"agreement": agreement.id, "caller": caller.did, "action": params["action"],
              "purpose": params.get("purpose"), "allowed": decision.allowed,
              "reason": decision.reason, "point": "transfer-request"},
         )
         if not decision.allowed:
+            await self.s.audit.record(*record)
             raise UsageDenied(decision.reason)
-        row = await self.s.transfers.create(
-            TransferRow(
-                pid=new_pid(), role=P.value, remote_pid=msg.consumerPid,
-                counterparty=caller.did, counterparty_address=msg.callbackAddress,
-                state=m.TransferState.REQUESTED.value, agreement_id=agreement.id,
-                format=msg.format,
-                params={**params, "counted": True, "use": decision.used, "of": decision.limit},
-                claims=dict(caller.claims), data_address=None,
-            )
+        row = await with_records(
+            self.s, self.s.transfers, [record],
+            lambda records: self.s.transfers.create(
+                TransferRow(
+                    pid=new_pid(), role=P.value, remote_pid=msg.consumerPid,
+                    counterparty=caller.did, counterparty_address=msg.callbackAddress,
+                    state=m.TransferState.REQUESTED.value, agreement_id=agreement.id,
+                    format=msg.format,
+                    params={**params, "counted": True, "use": decision.used,
+                            "of": decision.limit},
+                    claims=dict(caller.claims), data_address=None,
+                ),
+                records=records,
+            ),
         )
         await self._changed(row, True, TE.REQUEST)
         return row

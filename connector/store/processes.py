@@ -138,8 +138,20 @@ class _ProcessStore(Generic[RowT]):
         """(worker id, lease seconds): outbound messages of a step are leased to this
         replica's worker and handed to it in `ready`, so it sends them without a query."""
         self.ready: list[OutboxRow] = []
+        self.due_states: frozenset[tuple[str, str]] = frozenset()
+        """(role, state) pairs our running worker acts on (set by `Worker.run`). A step
+        into one of them leases the process to that worker in the same UPDATE and hands
+        the row over in `due`, so the worker acts without a claiming query."""
+        self.due: list[RowT] = []
+        self.followers: set[str] = set()
+        """Processes with a queued message left unleased behind an older unsent one: once
+        the older one is sent, the worker looks for the follower in the outbox."""
 
-    async def _audit(self, session: AsyncSession, row: RowT, event: str) -> None:
+    async def _audit(
+        self, session: AsyncSession, row: RowT, event: str,
+        records: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    ) -> None:
+        await self._records(session, records)
         if self.audit is None:
             return
         try:
@@ -149,6 +161,23 @@ class _ProcessStore(Generic[RowT]):
             })
         except IntegrityError:
             raise _Retry() from None  # another writer took this audit seq: redo the step
+
+    async def _records(
+        self, session: AsyncSession, records: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> None:
+        if self.audit is None:
+            return
+        try:
+            for kind, data in records:  # e.g. the policy decision that led to this step
+                await self.audit.append_in(session, kind, data)
+        except IntegrityError:
+            raise _Retry() from None  # another writer took this audit seq: redo the step
+
+    def _handoff(self, role: str, state: str, now: float) -> tuple[str, float] | None:
+        """The lease to give our worker when a step leaves a process in `state`."""
+        if self.sender is None or (role, state) not in self.due_states:
+            return None
+        return self.sender[0], now + self.sender[1]
 
     # -- reading --------------------------------------------------------------------
 
@@ -182,8 +211,15 @@ class _ProcessStore(Generic[RowT]):
 
     # -- writing --------------------------------------------------------------------
 
-    async def create(self, row: RowT, outbound: Sequence[Outbound] = ()) -> RowT:
+    async def create(
+        self, row: RowT, outbound: Sequence[Outbound] = (), *,
+        records: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    ) -> RowT:
         """Insert a new process (and its first outbound messages).
+
+        `records` are audit entries (e.g. the policy decision that admitted the process)
+        appended before the creation's own entry, in the same transaction; without an
+        in-transaction audit log the caller records them itself.
 
         If the counterparty already created this process (same `remote_pid`), the existing
         row is returned instead: the initiating message was re-delivered.
@@ -191,6 +227,9 @@ class _ProcessStore(Generic[RowT]):
         now = self.clock()
         row.created_at = row.updated_at = now
         row.version = 1
+        handoff = self._handoff(row.role, row.state, now)
+        if handoff is not None:
+            row.lease_owner, row.lease_until = handoff
 
         queued: list[OutboxRow] = []
 
@@ -201,17 +240,25 @@ class _ProcessStore(Generic[RowT]):
                 lease = self.sender if index == 0 else None  # later ones wait their turn
                 queued.append(_enqueue(session, self.process, row.pid, now, out, lease))
             await session.flush()
-            await self._audit(session, row, _INITIAL_EVENT.get((self.process, row.state), ""))
+            await self._audit(
+                session, row, _INITIAL_EVENT.get((self.process, row.state), ""), records
+            )
             return row
 
         try:
             created = await run_write(self.engine, work)
             self.ready.extend(r for r in queued if r.lease_owner is not None)
+            if len(queued) > 1:
+                self.followers.add(row.pid)
+            if handoff is not None:
+                self.due.append(created)
             return created
         except IntegrityError as exc:
             if row.remote_pid is not None:
                 existing = await self.find_remote(Role(row.role), row.counterparty, row.remote_pid)
                 if existing is not None:
+                    if records:  # the decision was taken all the same
+                        await run_write(self.engine, lambda s: self._records(s, records))
                     return existing
             async with session_factory(self.engine)() as session:
                 if await session.get(self.table, row.pid) is not None:
@@ -234,9 +281,12 @@ class _ProcessStore(Generic[RowT]):
         outbound: Sequence[Outbound] = (),
         check: Callable[[RowT], None] | None = None,
         extra: Sequence[Base] = (),
+        records: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> Transition[RowT]:
         """Move process `pid` by `event` sent by `sender`, writing `updates` and queueing
-        `outbound` in the same transaction (and inserting the `extra` rows, e.g. an agreement).
+        `outbound` in the same transaction (and inserting the `extra` rows, e.g. an agreement,
+        and appending the audit `records`, e.g. the policy decision behind the step, before
+        the transition's own entry).
 
         A duplicate (the process is already where `event` leads) changes nothing and queues
         nothing. `check(row)` may raise to refuse the step (e.g. the wrong counterparty).
@@ -244,21 +294,30 @@ class _ProcessStore(Generic[RowT]):
         """
         t = self.table
         queued: list[OutboxRow] = []
+        waits: list[bool] = []
+        handed: list[bool] = []
 
         async def work(session: AsyncSession) -> Transition[RowT]:
             queued.clear()
+            waits.clear()
+            handed.clear()
             row = await session.get(t, pid, populate_existing=True)
             if row is None:
                 raise NotFound(f"no {self.process} {pid!r}")
             if check is not None:
                 check(row)
             if self._duplicate(row.state, event):
+                await self._records(session, records)  # the decision was taken all the same
                 return Transition(row, False, row.state)
             target = self._next(row.state, event, sender)
             now = self.clock()
-            # a completed step also ends the lease of whoever worked on it
+            # a completed step also ends the lease of whoever worked on it, or hands the
+            # process to our worker when it waits for it next
+            handoff = self._handoff(row.role, target, now)
+            handed.append(handoff is not None)
+            owner, until = handoff or (None, None)
             values = {**(updates or {}), "state": target, "updated_at": now,
-                      "lease_owner": None, "lease_until": None}
+                      "lease_owner": owner, "lease_until": until}
             values["version"] = row.version + 1
             result = await session.execute(
                 update(t)
@@ -277,6 +336,7 @@ class _ProcessStore(Generic[RowT]):
                 )
                 if waiting.first() is not None:
                     lease = None  # an older message goes first; the worker's scan sends ours
+                    waits.append(True)
             for index, out in enumerate(outbound):
                 queued.append(_enqueue(session, self.process, pid, now, out,
                                        lease if index == 0 else None))
@@ -286,27 +346,36 @@ class _ProcessStore(Generic[RowT]):
             session.expunge(row)  # mirror the UPDATE without reading the row back
             for key, value in values.items():
                 setattr(row, key, value)
-            await self._audit(session, row, str(getattr(event, "value", event)))
+            await self._audit(session, row, str(getattr(event, "value", event)), records)
             return Transition(row, True, previous)
 
         step = await run_write(self.engine, work)
         if step.changed:
             self.ready.extend(r for r in queued if r.lease_owner is not None)
+            if waits or len(queued) > 1:
+                self.followers.add(pid)
+            if any(handed):
+                self.due.append(step.row)
         return step
 
-    async def set_remote_pid(self, pid: str, remote_pid: str) -> None:
-        """Record the counterparty's id for our process, if not known yet."""
+    async def set_remote_pid(self, pid: str, remote_pid: str, *, role: Role | None = None) -> bool:
+        """Record the counterparty's id for our process (of `role`, if given), if not known
+        yet. True if it was recorded now."""
         t = self.table
+        where = [t.pid == pid, t.remote_pid.is_(None)]
+        if role is not None:
+            where.append(t.role == role.value)
 
-        async def work(session: AsyncSession) -> None:
-            await session.execute(
+        async def work(session: AsyncSession) -> bool:
+            result = await session.execute(
                 update(t)
-                .where(t.pid == pid, t.remote_pid.is_(None))
+                .where(*where)
                 .values(remote_pid=remote_pid)
                 .execution_options(synchronize_session=False)
             )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
-        await run_write(self.engine, work)
+        return await run_write(self.engine, work)
 
     async def abandon(self, pid: str, reason: str) -> bool:
         """Mark a process TERMINATED locally because the counterparty cannot be reached or
