@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -25,6 +25,8 @@ from hinterland.errors import StorageError
 from hinterland.keys import PrivateKey
 
 MAX_DATA_BYTES = 16_384
+_HEAD = "hinterland.audit.head"
+"""`session.info` key: (transaction, seq, hash) of the last entry appended in it."""
 
 
 def _iso(ts: float) -> str:
@@ -78,26 +80,37 @@ class AuditLog:
     async def _append(
         self, session: AsyncSession, kind: str, data: dict[str, Any]
     ) -> dict[str, Any]:
-        head = (
-            await session.execute(
-                select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(1)
-            )
-        ).scalar_one_or_none()
-        seq = 1 if head is None else head.seq + 1
+        transaction = session.get_transaction()
+        mine = session.info.get(_HEAD)
+        if mine is not None and transaction is not None and mine[0] is transaction:
+            # our own previous entry in this very transaction is the head: nobody else can
+            # append in between without colliding on the next seq
+            last: tuple[int, str] | None = (mine[1], mine[2])
+        else:
+            found = (
+                await session.execute(
+                    select(AuditEntryRow.seq, AuditEntryRow.hash)
+                    .order_by(AuditEntryRow.seq.desc())
+                    .limit(1)
+                )
+            ).first()
+            last = None if found is None else (found[0], found[1])
+        seq = 1 if last is None else last[0] + 1
         entry = {
             "seq": seq,
             "time": _iso(self.clock()),
             "kind": kind,
             "data": data,
-            "prev": GENESIS if head is None else head.hash,
+            "prev": GENESIS if last is None else last[1],
         }
         digest = entry_hash(entry)
-        session.add(AuditEntryRow(seq=seq, entry=canonical(entry), hash=digest))
+        await session.execute(
+            insert(AuditEntryRow).values(seq=seq, entry=canonical(entry), hash=digest)
+        )
         if seq % self.checkpoint_every == 0:
-            session.add(
-                AuditCheckpointRow(seq=seq, checkpoint=canonical(self._checkpoint(seq, digest)))
-            )
-        await session.flush()
+            checkpoint = canonical(self._checkpoint(seq, digest))
+            await session.execute(insert(AuditCheckpointRow).values(seq=seq, checkpoint=checkpoint))
+        session.info[_HEAD] = (transaction, seq, digest)
         return {**entry, "hash": digest}
 
     def _checkpoint(self, seq: int, digest: str, *, exported: bool = False) -> dict[str, Any]:
