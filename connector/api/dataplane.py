@@ -68,8 +68,7 @@ async def _open_transfer(
         raise AuthenticationError("the transfer token has expired")
     if row.state != "STARTED":
         raise PermissionDenied(f"transfer {pid} is {row.state}; data is not available")
-    agreement = await services.agreements.get(row.agreement_id, Role.PROVIDER)
-    asset = await services.offers.get_asset(agreement.asset_id)
+    agreement, asset = await services.agreements.with_asset(row.agreement_id, Role.PROVIDER)
     decision = await services.gate.usage(
         agreement.policy, Caller(row.counterparty, row.claims),
         action=str(row.params.get("action", "use")), params=row.params, consume=False,

@@ -59,12 +59,11 @@ class TransferService:
         if existing is not None:
             return existing  # re-delivered request: same process
         try:
-            agreement = await self.s.agreements.get(msg.agreementId, P)
+            agreement, negotiation = await self.s.agreements.with_negotiation(msg.agreementId, P)
         except NotFound:
             raise InputError(f"unknown agreement {msg.agreementId!r}") from None
         if agreement.consumer != caller.did:
             raise InputError(f"unknown agreement {msg.agreementId!r}")
-        negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
         if negotiation.state != m.NegotiationState.FINALIZED.value:
             raise InputError(
                 f"agreement {msg.agreementId!r} is not finalized yet "
@@ -140,8 +139,7 @@ class TransferService:
         """For a print of a 3MF file: a copy carrying the licence id in its metadata."""
         if self.s.asset_dir is None:
             return None
-        agreement = await self.s.agreements.get(row.agreement_id, P)
-        asset = await self.s.offers.get_asset(agreement.asset_id)
+        _, asset = await self.s.agreements.with_asset(row.agreement_id, P)
         if not asset.sha256 or not (asset.file_name or "").lower().endswith(".3mf"):
             return None
         directory = self.s.asset_dir / "licensed"
@@ -157,8 +155,7 @@ class TransferService:
         """For records offered with a `recordFilter`: only the records this party gets."""
         if self.s.asset_dir is None:
             return None
-        agreement = await self.s.agreements.get(row.agreement_id, P)
-        asset = await self.s.offers.get_asset(agreement.asset_id)
+        agreement, asset = await self.s.agreements.with_asset(row.agreement_id, P)
         if asset.kind != "records" or not asset.sha256:
             return None
         negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
@@ -187,8 +184,7 @@ class TransferService:
         extra: dict[str, Any] | None = None,
     ) -> TransferRow:
         """Ask the provider of `agreement_id` for the data (management API)."""
-        agreement = await self.s.agreements.get(agreement_id, C)
-        negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
+        agreement, negotiation = await self.s.agreements.with_negotiation(agreement_id, C)
         pid = new_pid()
         params: dict[str, Any] = {"action": action, **(extra or {})}
         if purpose is not None:
