@@ -226,9 +226,21 @@ class Worker:
                 await self._give_up(row, f"{row.url} unreachable: {exc}")
             return
         if 200 <= response.status < 300:
-            await self.s.outbox.mark_sent(row.id, owner)
+            learned = self._provider_pid(row, response.body)
+            if learned is None:
+                await self.s.outbox.mark_sent(row.id, owner)
+            else:
+                # the ACK of our initiating request names the provider's process id:
+                # recorded with the delivery, in one transaction
+                store = self._store(row)
+                recorded = await self.s.outbox.mark_sent(
+                    row.id, owner, also=lambda session: store.set_remote_pid_in(
+                        session, row.pid, learned, Role.CONSUMER
+                    ),
+                )
+                if recorded:
+                    await self.s.signals.notify()
             self._release_follower(row)
-            await self._acknowledged(row, response.body)
             return
         reason = _error_reason(response)
         permanent = 400 <= response.status < 500 and response.status not in RETRYABLE_STATUS
@@ -239,23 +251,25 @@ class Worker:
 
     def _release_follower(self, row: OutboxRow) -> None:
         """`row` is out of the way: a message queued behind it is due now."""
-        store = self.s.negotiations if row.process == "negotiation" else self.s.transfers
+        store = self._store(row)
         if row.pid in store.followers:
             store.followers.discard(row.pid)
             self._scan_outbox = True
             self.s.signals.wake.set()
 
-    async def _acknowledged(self, row: OutboxRow, body: Any) -> None:
-        """Learn the provider's process id from the ACK of our initiating request."""
-        if not isinstance(body, dict) or not isinstance(body.get("providerPid"), str):
-            return
-        if body.get("@type") not in ("ContractNegotiation", "TransferProcess"):
-            return
+    def _store(self, row: OutboxRow) -> Any:
+        return self.s.negotiations if row.process == "negotiation" else self.s.transfers
+
+    @staticmethod
+    def _provider_pid(row: OutboxRow, body: Any) -> str | None:
+        """The provider's process id from the ACK of our initiating request, if it is one."""
         if "providerPid" in row.body:
-            return  # not an initiating request: the provider's id is known already
-        store = self.s.negotiations if row.process == "negotiation" else self.s.transfers
-        if await store.set_remote_pid(row.pid, body["providerPid"], role=Role.CONSUMER):
-            await self.s.signals.notify()
+            return None  # not an initiating request: the provider's id is known already
+        if not isinstance(body, dict) or not isinstance(body.get("providerPid"), str):
+            return None
+        if body.get("@type") not in ("ContractNegotiation", "TransferProcess"):
+            return None
+        return str(body["providerPid"])
 
     async def _give_up(self, row: OutboxRow, reason: str) -> None:
         """The counterparty refused our message for good (or never answered)."""

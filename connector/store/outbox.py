@@ -7,8 +7,9 @@ database never send the same message concurrently; a crashed sender's lease simp
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -19,6 +20,7 @@ from connector.store.tables import OutboxRow
 from hinterland.db.engine import session_factory
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,15 @@ class OutboxStore:
                 claimed.append(row)
         return claimed
 
-    async def mark_sent(self, row_id: int, owner: str) -> None:
-        """The counterparty acknowledged the message."""
-        await self._finish(row_id, owner, status=SENT, error=None, next_attempt=None)
+    async def mark_sent(
+        self, row_id: int, owner: str,
+        also: Callable[[AsyncSession], Awaitable[T]] | None = None,
+    ) -> T | None:
+        """The counterparty acknowledged the message; `also` (e.g. recording what the
+        acknowledgement told us) runs in the same transaction, its result is returned."""
+        return await self._finish(
+            row_id, owner, status=SENT, error=None, next_attempt=None, also=also
+        )
 
     async def mark_failed(self, row_id: int, owner: str, error: str, *, permanent: bool) -> str:
         """Record a failed attempt; returns the new status (`pending` again, or `dead`)."""
@@ -123,7 +131,8 @@ class OutboxStore:
         error: str | None,
         next_attempt: float | None,
         attempts: int | None = None,
-    ) -> None:
+        also: Callable[[AsyncSession], Awaitable[T]] | None = None,
+    ) -> T | None:
         values: dict[str, object] = {"status": status, "lease_owner": None, "lease_until": None}
         if error is not None:
             values["last_error"] = error
@@ -134,15 +143,16 @@ class OutboxStore:
         else:
             values["attempts"] = OutboxRow.attempts + 1
 
-        async def work(session: AsyncSession) -> None:
+        async def work(session: AsyncSession) -> T | None:
             await session.execute(
                 update(OutboxRow)
                 .where(and_(OutboxRow.id == row_id, OutboxRow.lease_owner == owner))
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            return None if also is None else await also(session)
 
-        await run_write(self.engine, work)
+        return await run_write(self.engine, work)
 
     async def pending(self, *, pid: str | None = None) -> Sequence[OutboxRow]:
         """Messages not yet acknowledged (all, or of one process)."""

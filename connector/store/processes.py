@@ -361,21 +361,25 @@ class _ProcessStore(Generic[RowT]):
     async def set_remote_pid(self, pid: str, remote_pid: str, *, role: Role | None = None) -> bool:
         """Record the counterparty's id for our process (of `role`, if given), if not known
         yet. True if it was recorded now."""
+        return await run_write(
+            self.engine, lambda session: self.set_remote_pid_in(session, pid, remote_pid, role)
+        )
+
+    async def set_remote_pid_in(
+        self, session: AsyncSession, pid: str, remote_pid: str, role: Role | None = None
+    ) -> bool:
+        """`set_remote_pid` within the caller's transaction."""
         t = self.table
         where = [t.pid == pid, t.remote_pid.is_(None)]
         if role is not None:
             where.append(t.role == role.value)
-
-        async def work(session: AsyncSession) -> bool:
-            result = await session.execute(
-                update(t)
-                .where(*where)
-                .values(remote_pid=remote_pid)
-                .execution_options(synchronize_session=False)
-            )
-            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-        return await run_write(self.engine, work)
+        result = await session.execute(
+            update(t)
+            .where(*where)
+            .values(remote_pid=remote_pid)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def abandon(self, pid: str, reason: str) -> bool:
         """Mark a process TERMINATED locally because the counterparty cannot be reached or
