@@ -474,7 +474,7 @@ async def _wait(
     state: ConnectorState, kind: str, pid: str, states: set[str], seconds: float
 ) -> Any:
     """Our process `pid` once it is in one of `states` (or as it is after `seconds`); it is
-    re-read only when it changed, not on every change of another process."""
+    re-read only when it reached one of them (or on a poll), not on every change."""
     store = state.services.negotiations if kind == "negotiation" else state.services.transfers
     box: dict[str, Any] = {}
 
@@ -483,7 +483,8 @@ async def _wait(
         return bool(box["row"].state in states)
 
     await state.services.signals.wait_until(
-        done, within=seconds, wants=lambda hint: hint[0] == kind and hint[1] == pid
+        done, within=seconds,
+        wants=lambda hint: hint[0] == kind and hint[1] == pid and hint[3] in states,
     )
     return box["row"]
 
