@@ -29,6 +29,7 @@ from connector.statemachine import (
     next_negotiation_state,
     next_transfer_state,
 )
+from connector.store import replay
 from connector.store.tables import NegotiationRow, OutboxRow, TransferRow
 from hinterland.db.base import Base
 from hinterland.db.engine import session_factory
@@ -60,13 +61,22 @@ class Transition(Generic[RowT]):
 async def run_write(
     engine: AsyncEngine, work: Callable[[AsyncSession], Awaitable[T]], *, attempts: int = 8
 ) -> T:
-    """Run `work` in a transaction, retrying lost optimistic races and SQLite lock waits."""
+    """Run `work` in a transaction, retrying lost optimistic races and SQLite lock waits.
+
+    The first write of a request that deferred its token's replay mark records the mark in
+    the same transaction (`connector.store.replay`); `AuthenticationError` on a replay."""
     factory = session_factory(engine)
     delay = 0.005
+    mark = replay.pending()
     for attempt in range(attempts):
         try:
             async with factory() as session, session.begin():
-                return await work(session)
+                if mark is not None:
+                    await replay.write_in(session, mark)
+                result = await work(session)
+            if mark is not None:
+                mark.written = True
+            return result
         except (_Retry, OperationalError) as exc:
             if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
                 raise StorageError(f"database error: {exc.orig}") from exc
