@@ -30,6 +30,9 @@ from connector.store.tables import OutboxRow
 
 log = logging.getLogger("hinterland.connector.worker")
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+MARK_DELAY = 0.25
+"""Seconds a delivered message may wait to be marked sent with its process's next step
+before the worker marks it in a batch (well below any lease, so nobody sends it again)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class Worker:
         self.transfer = transfer or TransferService(services)
         self._stopping = False
         self._scan_outbox = False
+        self._defer_marks = False
+        self._flush_at: float | None = None
 
     def _stores(self) -> tuple[Any, ...]:
         return (self.s.negotiations, self.s.transfers)
@@ -85,6 +90,7 @@ class Worker:
                 (role.value, state) for planned, role, states, _ in self._plan()
                 if planned is store for state in states
             )
+        self._defer_marks = True
         next_scan = loop.time()
         try:
             while not self._stopping:
@@ -95,19 +101,41 @@ class Worker:
                 try:
                     while not self._stopping and await self.run_once(full_scan=full_scan):
                         full_scan = False
+                    if self._flush_at is not None and loop.time() >= self._flush_at:
+                        await self._flush_marks()
                 except asyncio.CancelledError:
                     raise
                 except Exception:  # the loop must survive anything one step throws
                     log.exception("worker step failed")
                 if self._stopping:
                     break
+                until = min(next_scan, self._flush_at or next_scan)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self.s.signals.wake.wait(), max(0.0, next_scan - loop.time())
+                        self.s.signals.wake.wait(), max(0.0, until - loop.time())
                     )
         finally:
             for store in self._stores():
                 store.due_states = frozenset()  # nobody takes hand-overs any more
+            self._defer_marks = False
+            if self._stopping:  # a clean stop (cancelled: no more database work)
+                try:
+                    await self._flush_marks()
+                except Exception:  # the messages are only delivered again
+                    log.exception("could not mark delivered messages sent")
+
+    async def _flush_marks(self) -> None:
+        """Mark the delivered messages that no step marked along, in one transaction."""
+        self._flush_at = None
+        batch = {store: {pid: list(ids) for pid, ids in store.delivered.items()}
+                 for store in self._stores()}
+        ids = [i for per_pid in batch.values() for found in per_pid.values() for i in found]
+        if not ids:
+            return
+        await self.s.outbox.mark_sent_many(ids, self.s.worker_id)
+        for store, per_pid in batch.items():
+            for pid, found in per_pid.items():
+                store.forget_delivered(pid, found)
 
     def stop(self) -> None:
         """Finish the current pass, then return from `run` (a clean shutdown: cancelling
@@ -199,6 +227,7 @@ class Worker:
         rows: list[OutboxRow] = []
         if scan or self._scan_outbox:
             self._scan_outbox = False
+            await self._flush_marks()  # a delivered message must not hold up its followers
             rows = await self.s.outbox.claim_due(self.s.worker_id, seconds=self.s.lease_seconds)
         ids = {x.id for x in ready}
         rows = [*ready, *(r for r in rows if r.id not in ids)]
@@ -227,7 +256,13 @@ class Worker:
             return
         if 200 <= response.status < 300:
             learned = self._provider_pid(row, response.body)
-            if learned is None:
+            if learned is None and self._defer_marks:
+                # marked sent with the process's next step, or in a batch shortly after
+                self._store(row).delivered.setdefault(row.pid, []).append(row.id)
+                if self._flush_at is None:
+                    loop = asyncio.get_running_loop()
+                    self._flush_at = loop.time() + min(MARK_DELAY, self.s.lease_seconds / 4)
+            elif learned is None:
                 await self.s.outbox.mark_sent(row.id, owner)
             else:
                 # the ACK of our initiating request names the provider's process id:

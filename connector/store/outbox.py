@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
-from connector.store.processes import Clock, run_write
+from connector.store.processes import Clock, mark_delivered, run_write
 from connector.store.tables import OutboxRow
 from hinterland.db.engine import session_factory
 
@@ -104,6 +104,11 @@ class OutboxStore:
         return await self._finish(
             row_id, owner, status=SENT, error=None, next_attempt=None, also=also
         )
+
+    async def mark_sent_many(self, row_ids: Sequence[int], owner: str) -> None:
+        """Several acknowledged messages at once, in one transaction."""
+        if row_ids:
+            await run_write(self.engine, lambda s: mark_delivered(s, row_ids, owner))
 
     async def mark_failed(self, row_id: int, owner: str, error: str, *, permanent: bool) -> str:
         """Record a failed attempt; returns the new status (`pending` again, or `dead`)."""

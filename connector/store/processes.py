@@ -93,6 +93,18 @@ class _Retry(Exception):
     """Internal: an optimistic update lost a race; re-read and try again."""
 
 
+async def mark_delivered(session: AsyncSession, row_ids: Sequence[int], owner: str) -> None:
+    """Mark outbox messages `owner` delivered (the counterparty acknowledged them) as sent,
+    in `session`'s transaction."""
+    await session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.id.in_(list(row_ids)), OutboxRow.lease_owner == owner)
+        .values(status="sent", lease_owner=None, lease_until=None,
+                attempts=OutboxRow.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _enqueue(
     session: AsyncSession, process: str, pid: str, now: float, out: Outbound,
     lease: tuple[str, float] | None = None,
@@ -156,6 +168,11 @@ class _ProcessStore(Generic[RowT]):
         self.followers: set[str] = set()
         """Processes with a queued message left unleased behind an older unsent one: once
         the older one is sent, the worker looks for the follower in the outbox."""
+        self.delivered: dict[str, list[int]] = {}
+        """Outbox messages (by process) our worker delivered but has not marked sent yet:
+        the process's next step marks them in its own transaction, else the worker marks
+        them in a batch shortly after (a crash in between only delivers them again, which
+        the idempotent DSP endpoints absorb)."""
 
     async def _audit(
         self, session: AsyncSession, row: RowT, event: str,
@@ -307,15 +324,20 @@ class _ProcessStore(Generic[RowT]):
         waits: list[bool] = []
         handed: list[bool] = []
 
+        marked: list[int] = []
+
         async def work(session: AsyncSession) -> Transition[RowT]:
             queued.clear()
             waits.clear()
             handed.clear()
+            marked[:] = self.delivered.get(pid, ())
             row = await session.get(t, pid, populate_existing=True)
             if row is None:
                 raise NotFound(f"no {self.process} {pid!r}")
             if check is not None:
                 check(row)
+            if marked and self.sender is not None:
+                await mark_delivered(session, marked, self.sender[0])
             if self._duplicate(row.state, event):
                 await self._records(session, records)  # the decision was taken all the same
                 return Transition(row, False, row.state)
@@ -360,6 +382,8 @@ class _ProcessStore(Generic[RowT]):
             return Transition(row, True, previous)
 
         step = await run_write(self.engine, work)
+        if marked:
+            self.forget_delivered(pid, marked)
         if step.changed:
             self.ready.extend(r for r in queued if r.lease_owner is not None)
             if waits or len(queued) > 1:
@@ -367,6 +391,14 @@ class _ProcessStore(Generic[RowT]):
             if any(handed):
                 self.due.append(step.row)
         return step
+
+    def forget_delivered(self, pid: str, row_ids: Sequence[int]) -> None:
+        """Messages of `pid` that are marked sent now."""
+        left = [i for i in self.delivered.get(pid, ()) if i not in row_ids]
+        if left:
+            self.delivered[pid] = left
+        else:
+            self.delivered.pop(pid, None)
 
     async def set_remote_pid(self, pid: str, remote_pid: str, *, role: Role | None = None) -> bool:
         """Record the counterparty's id for our process (of `role`, if given), if not known
