@@ -19,7 +19,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from connector.store import replay
-from connector.store.processes import Clock, run_write
+from connector.store.processes import Clock, run_write, settle_replay
 from connector.store.tables import SeenTokenRow
 from hinterland.did import DidResolver, is_authorized
 from hinterland.errors import AuthenticationError, DidResolutionError, KeyMaterialError
@@ -154,8 +154,7 @@ class TokenVerifier:
     async def settle(self) -> None:
         """Write the current request's deferred replay mark if no write took it along;
         `AuthenticationError` if the token had been used before."""
-        if replay.pending() is not None:
-            await run_write(self.engine, _nothing)  # run_write writes the mark
+        await settle_replay(self.engine)
 
     async def _remember(self, mark: replay.ReplayMark) -> None:
         async def work(session: AsyncSession) -> None:
@@ -174,9 +173,6 @@ class TokenVerifier:
             self._next_purge = now + PURGE_EVERY
             await run_write(self.engine, purge)
 
-
-async def _nothing(session: AsyncSession) -> None:
-    return None
 
 
 def _bearer(authorization: str | None) -> str:

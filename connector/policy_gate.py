@@ -14,7 +14,7 @@ import hashlib
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -185,8 +185,10 @@ class OdrlGate:
         action: str,
         params: Mapping[str, Any],
         consume: bool,
+        before_consume: Callable[[], Awaitable[None]] | None = None,
     ) -> Decision:
-        """May the caller use the agreement's target now? Counts the use if `consume`."""
+        """May the caller use the agreement's target now? Counts the use if `consume`
+        (awaiting `before_consume` first when there is a count to consume)."""
         try:
             compiled = self.compile(agreement)
         except PolicyError as exc:
@@ -201,14 +203,15 @@ class OdrlGate:
         )
         sotw = StateOfTheWorld(now=self._now(), agreed_at=_timestamp(agreement))
         if consume:
-            return await self._consume(compiled, request, sotw)
+            return await self._consume(compiled, request, sotw, before_consume)
         keys = watched_counters(compiled)
         counts = await self.counters.used(keys) if keys else {}
         report = evaluate(compiled, request, replace(sotw, counts=counts), Scope.MONITOR)
         return Decision(report.permitted, report.explain(), report.to_dict())
 
     async def _consume(
-        self, compiled: CompiledPolicy, request: Request, sotw: StateOfTheWorld
+        self, compiled: CompiledPolicy, request: Request, sotw: StateOfTheWorld,
+        before_consume: Callable[[], Awaitable[None]] | None = None,
     ) -> Decision:
         """Evaluate with live counts and consume atomically on permit; if another replica
         took the last use in between, evaluate again (then the reason names the count)."""
@@ -219,6 +222,9 @@ class OdrlGate:
             demands = report.counters()
             if not report.permitted or not demands:
                 return Decision(report.permitted, report.explain(), report.to_dict())
+            if before_consume is not None:
+                await before_consume()
+                before_consume = None
             batch = await self.counters.try_consume_many(demands)
             if batch.granted:
                 limited = [r for r in batch.results if r.limit is not None]

@@ -62,9 +62,9 @@ async def _handle(
     """Authenticate, parse, act, answer with the ACK or a DSP error.
 
     The token's replay mark commits with the action's first write (one transaction less
-    per message) unless `defer_replay` is off, which a route must turn off when its action
-    has another side effect before its first write; either way it is recorded before the
-    answer, also for requests that wrote nothing or failed."""
+    per message; an action with a side effect outside `run_write` settles it first), or on
+    its own when `defer_replay` is off; either way it is recorded before the answer, also
+    for requests that wrote nothing or failed."""
     state = connector_state(request)
     ids = {"provider_pid": "", "consumer_pid": ""}
     if path_pid:
@@ -296,10 +296,8 @@ def dsp_router() -> APIRouter:
         async def act(s: ConnectorState, msg: m.TransferRequestMessage, who: Caller) -> TransferRow:
             return await s.transfer.on_request(msg, who)
 
-        # the usage policy consumes a count before the transfer is written: the token must
-        # be on record before that
-        return await _handle(request, "transfer", m.TransferRequestMessage, act, status=201,
-                             defer_replay=False)
+        # a usage policy with a count settles the token's mark before it spends a use
+        return await _handle(request, "transfer", m.TransferRequestMessage, act, status=201)
 
     _transfer_routes(router, prefix="", role=Role.PROVIDER)
     _transfer_routes(router, prefix="/callback", role=Role.CONSUMER)

@@ -25,7 +25,7 @@ from connector.services.urls import check_callback, endpoint
 from connector.statemachine import Role
 from connector.statemachine import TransferEvent as TE
 from connector.store.offers import split_offer_id
-from connector.store.processes import Outbound
+from connector.store.processes import Outbound, settle_replay
 from connector.store.tables import TransferRow
 from hinterland.errors import InputError, NotFound, PermissionDenied
 
@@ -77,7 +77,9 @@ class TransferService:
                              allow_http=self.s.allow_http_callbacks)
         params = _params(msg)
         decision = await self.s.gate.usage(
-            agreement.policy, caller, action=params["action"], params=params, consume=True
+            agreement.policy, caller, action=params["action"], params=params, consume=True,
+            # the caller's token must be on record before a count is spent
+            before_consume=lambda: settle_replay(self.s.engine),
         )
         record: AuditRecord = (
             "policy.usage",

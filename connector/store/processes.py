@@ -89,6 +89,17 @@ async def run_write(
     raise AssertionError("unreachable")
 
 
+async def settle_replay(engine: AsyncEngine) -> None:
+    """Commit the current request's deferred token replay mark now, if it is still pending
+    (before a side effect outside `run_write`); `AuthenticationError` on a replay."""
+    if replay.pending() is not None:
+        await run_write(engine, _nothing)  # run_write writes the mark
+
+
+async def _nothing(session: AsyncSession) -> None:
+    return None
+
+
 class _Retry(Exception):
     """Internal: an optimistic update lost a race; re-read and try again."""
 

@@ -8,8 +8,9 @@ and the route settles it (`settle`) whatever became of the request, so a request
 wrote nothing, or failed, is on record too. A replayed token collides on the primary key,
 which aborts that transaction: the replay never has an effect.
 
-Only routes whose handlers write through `run_write` before any other side effect may
-defer; the mark belongs to the task that deferred it and is never written by another.
+A handler with a side effect outside `run_write` (spending a usage count) first commits
+the mark on its own (`connector.store.processes.settle_replay`). The mark belongs to the
+task that deferred it and is never written by another.
 """
 
 from __future__ import annotations
