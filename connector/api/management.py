@@ -473,18 +473,23 @@ def _address(row: TransferRow) -> m.DataAddress:
 async def _wait(
     state: ConnectorState, kind: str, pid: str, states: set[str], seconds: float
 ) -> Any:
-    """Our process `pid` once it is in one of `states` (or as it is after `seconds`); it is
-    re-read only when it reached one of them (or on a poll), not on every change."""
+    """Our process `pid` once it is in one of `states` (or as it is after `seconds`). It is
+    read once, then taken from the notification of the step that reached one of `states`
+    (re-read only on a poll, for changes made by another replica)."""
     store = state.services.negotiations if kind == "negotiation" else state.services.transfers
     box: dict[str, Any] = {}
 
+    def wants(hint: tuple[str, str, str, str], row: Any) -> bool:
+        if hint[0] != kind or hint[1] != pid or hint[3] not in states:
+            return False
+        if row is not None and getattr(row, "pid", None) == pid:
+            box["notified"] = row
+        return True
+
     async def done() -> bool:
-        box["row"] = await store.get(pid)
+        row = box.pop("notified", None)
+        box["row"] = row if row is not None else await store.get(pid)
         return bool(box["row"].state in states)
 
-    await state.services.signals.wait_until(
-        done, within=seconds,
-        wants=lambda hint: hint[0] == kind and hint[1] == pid and hint[3] in states,
-    )
+    await state.services.signals.wait_until(done, within=seconds, wants=wants)
     return box["row"]
-

@@ -458,7 +458,7 @@ class NegotiationService:
                 {"negotiation": row.pid, "role": row.role, "counterparty": row.counterparty,
                  "event": event.value, "state": row.state, "reason": row.reason},
             )
-        await self.s.signals.notify(("negotiation", row.pid, row.role, row.state))
+        await self.s.signals.notify(("negotiation", row.pid, row.role, row.state), row)
 
 
 def _reason(reason: list[Any] | None, code: str | None) -> str:

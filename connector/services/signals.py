@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 Hint = tuple[str, str, str, str]
 """(kind, pid, role, state) of a process that changed."""
@@ -21,16 +22,17 @@ class Signals:
     def __init__(self) -> None:
         self.wake = asyncio.Event()
         self._hints: set[Hint] = set()
-        self._waiters: dict[asyncio.Event, Callable[[Hint], bool] | None] = {}
+        self._waiters: dict[asyncio.Event, Callable[[Hint, Any], bool] | None] = {}
 
-    async def notify(self, hint: Hint | None = None) -> None:
-        """Something changed (process `hint` = (kind, pid, role, state), if known): wake
-        the worker and every waiter interested in it (all of them without a hint)."""
+    async def notify(self, hint: Hint | None = None, row: Any = None) -> None:
+        """Something changed (process `hint` = (kind, pid, role, state), if known, and its
+        row as committed, if at hand): wake the worker and every waiter interested in it
+        (all of them without a hint)."""
         if hint is not None:
             self._hints.add(hint)
         self.wake.set()
         for event, wants in self._waiters.items():
-            if hint is None or wants is None or wants(hint):
+            if hint is None or wants is None or wants(hint, row):
                 event.set()
 
     def take_hints(self) -> set[tuple[str, str, str, str]]:
@@ -40,11 +42,11 @@ class Signals:
 
     async def wait_until(
         self, done: Callable[[], Awaitable[bool]], *, within: float, poll: float = 0.5,
-        wants: Callable[[Hint], bool] | None = None,
+        wants: Callable[[Hint, Any], bool] | None = None,
     ) -> bool:
-        """Wait until `done()` is true (re-checked after each change `wants`, by default
-        every change, and every `poll` s for changes made by other replicas). False on
-        timeout. A change notified while `done()` runs is not lost."""
+        """Wait until `done()` is true (re-checked after each change `wants(hint, row)`, by
+        default every change, and every `poll` s for changes made by other replicas). False
+        on timeout. A change notified while `done()` runs is not lost."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         changed = asyncio.Event()

@@ -297,7 +297,7 @@ class TransferService:
                  "agreement": row.agreement_id, "event": event.value, "state": row.state,
                  "reason": row.reason},
             )
-        await self.s.signals.notify(("transfer", row.pid, row.role, row.state))
+        await self.s.signals.notify(("transfer", row.pid, row.role, row.state), row)
 
 
 def matches_record(record: Any, record_filter: dict[str, Any], caller: str) -> bool:
