@@ -30,7 +30,13 @@ from connector.statemachine import (
     next_transfer_state,
 )
 from connector.store import replay
-from connector.store.tables import NegotiationRow, OutboxRow, TransferRow
+from connector.store.tables import (
+    AgreementRow,
+    AssetRow,
+    NegotiationRow,
+    OutboxRow,
+    TransferRow,
+)
 from hinterland.db.base import Base
 from hinterland.db.engine import session_factory
 from hinterland.errors import Conflict, NotFound, StorageError
@@ -579,6 +585,26 @@ class TransferStore(_ProcessStore[TransferRow]):
 
     def _duplicate(self, current: str, event: Any) -> bool:
         return is_duplicate_transfer(TransferState(current), TransferEvent(event))
+
+    async def by_token_hash_with(
+        self, token_hash: str
+    ) -> tuple[TransferRow, AgreementRow | None, AssetRow | None] | None:
+        """`by_token_hash`, with the transfer's agreement and its asset read in the same
+        session (None where one is missing)."""
+        async with session_factory(self.engine)() as session:
+            row = (
+                await session.execute(
+                    select(TransferRow).where(
+                        TransferRow.token_hash == token_hash,
+                        TransferRow.role == Role.PROVIDER.value,
+                    )
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            agreement = await session.get(AgreementRow, (row.agreement_id, row.role))
+            asset = None if agreement is None else await session.get(AssetRow, agreement.asset_id)
+        return row, agreement, asset
 
     async def by_token_hash(self, token_hash: str) -> TransferRow | None:
         """The provider-side transfer whose data-plane token hashes to `token_hash`."""
