@@ -11,9 +11,9 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
@@ -26,6 +26,8 @@ from hinterland.errors import StorageError
 from hinterland.keys import PrivateKey
 
 MAX_DATA_BYTES = 16_384
+_ENTRIES = cast(Table, AuditEntryRow.__table__)  # Core statements: no ORM bookkeeping
+_CHECKPOINTS = cast(Table, AuditCheckpointRow.__table__)
 _HEAD = "hinterland.audit.head"
 """`session.info` key: (transaction, seq, hash, log) of the last entry appended in it."""
 
@@ -95,9 +97,7 @@ class AuditLog:
         else:
             found = (
                 await session.execute(
-                    select(AuditEntryRow.seq, AuditEntryRow.hash)
-                    .order_by(AuditEntryRow.seq.desc())
-                    .limit(1)
+                    select(_ENTRIES.c.seq, _ENTRIES.c.hash).order_by(_ENTRIES.c.seq.desc()).limit(1)
                 )
             ).first()
             last = None if found is None else (found[0], found[1])
@@ -112,14 +112,14 @@ class AuditLog:
         digest = entry_hash(entry)
         try:
             await session.execute(
-                insert(AuditEntryRow).values(seq=seq, entry=canonical(entry), hash=digest)
+                insert(_ENTRIES).values(seq=seq, entry=canonical(entry), hash=digest)
             )
         except IntegrityError:
             self._head = None  # another writer took this seq: read the head next time
             raise
         if seq % self.checkpoint_every == 0:
             checkpoint = canonical(self._checkpoint(seq, digest))
-            await session.execute(insert(AuditCheckpointRow).values(seq=seq, checkpoint=checkpoint))
+            await session.execute(insert(_CHECKPOINTS).values(seq=seq, checkpoint=checkpoint))
         session.info[_HEAD] = (transaction, seq, digest, self)
         return {**entry, "hash": digest}
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeVar, cast
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Table, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -146,14 +146,15 @@ class OutboxStore:
         if attempts is not None:
             values["attempts"] = attempts
         else:
-            values["attempts"] = OutboxRow.attempts + 1
+            values["attempts"] = cast(Table, OutboxRow.__table__).c.attempts + 1
+
+        table = cast(Table, OutboxRow.__table__)  # a Core UPDATE: no ORM bookkeeping
 
         async def work(session: AsyncSession) -> T | None:
             await session.execute(
-                update(OutboxRow)
-                .where(and_(OutboxRow.id == row_id, OutboxRow.lease_owner == owner))
+                update(table)
+                .where(and_(table.c.id == row_id, table.c.lease_owner == owner))
                 .values(**values)
-                .execution_options(synchronize_session=False)
             )
             return None if also is None else await also(session)
 

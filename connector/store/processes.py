@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -42,6 +42,7 @@ from hinterland.db.engine import session_factory
 from hinterland.errors import Conflict, NotFound, StorageError
 
 Clock = Callable[[], float]
+_OUTBOX = cast(Table, OutboxRow.__table__)
 T = TypeVar("T")
 RowT = TypeVar("RowT", NegotiationRow, TransferRow)
 
@@ -114,33 +115,36 @@ async def mark_delivered(session: AsyncSession, row_ids: Sequence[int], owner: s
     """Mark outbox messages `owner` delivered (the counterparty acknowledged them) as sent,
     in `session`'s transaction."""
     await session.execute(
-        update(OutboxRow)
-        .where(OutboxRow.id.in_(list(row_ids)), OutboxRow.lease_owner == owner)
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(list(row_ids)), _OUTBOX.c.lease_owner == owner)
         .values(status="sent", lease_owner=None, lease_until=None,
-                attempts=OutboxRow.attempts + 1)
-        .execution_options(synchronize_session=False)
+                attempts=_OUTBOX.c.attempts + 1)
     )
 
 
-def _enqueue(
+async def _enqueue(
     session: AsyncSession, process: str, pid: str, now: float, out: Outbound,
     lease: tuple[str, float] | None = None,
 ) -> OutboxRow:
-    row = OutboxRow(
-        process=process,
-        pid=pid,
-        url=out.url,
-        audience=out.audience,
-        body=out.body,
-        status="pending",
-        attempts=0,
-        next_attempt=now,
-        created_at=now,
-    )
-    if lease is not None:  # this replica sends it right after the commit
-        row.lease_owner, row.lease_until = lease[0], now + lease[1]
-    session.add(row)
-    return row
+    """Queue `out` in `session`'s transaction (a Core INSERT: no unit of work to flush);
+    returns a detached row for `ready`."""
+    values: dict[str, Any] = {
+        "process": process,
+        "pid": pid,
+        "url": out.url,
+        "audience": out.audience,
+        "body": out.body,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt": now,
+        "created_at": now,
+        # leased: this replica sends it right after the commit
+        "lease_owner": lease[0] if lease is not None else None,
+        "lease_until": now + lease[1] if lease is not None else None,
+    }
+    result = await session.execute(insert(_OUTBOX).values(**values))
+    row_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+    return OutboxRow(id=row_id, last_error=None, **values)
 
 
 class InTransactionAudit(Protocol):
@@ -282,7 +286,7 @@ class _ProcessStore(Generic[RowT]):
             session.add(row)
             for index, out in enumerate(outbound):
                 lease = self.sender if index == 0 else None  # later ones wait their turn
-                queued.append(_enqueue(session, self.process, row.pid, now, out, lease))
+                queued.append(await _enqueue(session, self.process, row.pid, now, out, lease))
             await session.flush()
             await self._audit(
                 session, row, _INITIAL_EVENT.get((self.process, row.state), ""), records
@@ -368,27 +372,27 @@ class _ProcessStore(Generic[RowT]):
             values = {**(updates or {}), "state": target, "updated_at": now,
                       "lease_owner": owner, "lease_until": until}
             values["version"] = row.version + 1
+            table = cast(Table, t.__table__)  # Core statements: no ORM bookkeeping
             result = await session.execute(
-                update(t)
-                .where(t.pid == pid, t.version == row.version)
+                update(table)
+                .where(table.c.pid == pid, table.c.version == row.version)
                 .values(**values)
-                .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise _Retry()
             lease = self.sender
             if lease is not None and outbound:
                 waiting = await session.execute(
-                    select(OutboxRow.id)
-                    .where(OutboxRow.pid == pid, OutboxRow.status == "pending")
+                    select(_OUTBOX.c.id)
+                    .where(_OUTBOX.c.pid == pid, _OUTBOX.c.status == "pending")
                     .limit(1)
                 )
                 if waiting.first() is not None:
                     lease = None  # an older message goes first; the worker's scan sends ours
                     waits.append(True)
             for index, out in enumerate(outbound):
-                queued.append(_enqueue(session, self.process, pid, now, out,
-                                       lease if index == 0 else None))
+                queued.append(await _enqueue(session, self.process, pid, now, out,
+                                             lease if index == 0 else None))
             for item in extra:
                 session.add(item)
             previous = row.state
@@ -428,16 +432,11 @@ class _ProcessStore(Generic[RowT]):
         self, session: AsyncSession, pid: str, remote_pid: str, role: Role | None = None
     ) -> bool:
         """`set_remote_pid` within the caller's transaction."""
-        t = self.table
-        where = [t.pid == pid, t.remote_pid.is_(None)]
+        t = cast(Table, self.table.__table__)
+        where = [t.c.pid == pid, t.c.remote_pid.is_(None)]
         if role is not None:
-            where.append(t.role == role.value)
-        result = await session.execute(
-            update(t)
-            .where(*where)
-            .values(remote_pid=remote_pid)
-            .execution_options(synchronize_session=False)
-        )
+            where.append(t.c.role == role.value)
+        result = await session.execute(update(t).where(*where).values(remote_pid=remote_pid))
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def abandon(self, pid: str, reason: str) -> bool:

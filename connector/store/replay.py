@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
+from typing import cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,7 @@ from connector.store.tables import SeenTokenRow
 from hinterland.errors import AuthenticationError
 
 REPLAYED = "the identity token was already used (replay)"
+_SEEN = cast(Table, SeenTokenRow.__table__)
 
 
 @dataclass
@@ -65,8 +67,7 @@ async def write_in(session: AsyncSession, mark: ReplayMark) -> None:
     """Insert `mark` in `session`'s transaction; `AuthenticationError` on a replay."""
     try:
         await session.execute(
-            insert(SeenTokenRow).values(jti=mark.key, issuer=mark.issuer,
-                                        expires_at=mark.expires_at)
+            insert(_SEEN).values(jti=mark.key, issuer=mark.issuer, expires_at=mark.expires_at)
         )
     except IntegrityError:
         raise AuthenticationError(REPLAYED) from None
