@@ -361,8 +361,7 @@ def management_router() -> APIRouter:
         offer = m.Offer.model_validate(body.offer)
         row = await state.negotiation.request(body.provider.rstrip("/"), body.providerDid, offer)
         if body.wait:
-            row = await _wait(state, "negotiation", row.pid, {"FINALIZED", "TERMINATED"},
-                              body.wait)
+            row = await _wait(state, "negotiation", row, {"FINALIZED", "TERMINATED"}, body.wait)
         return negotiation_view(row)
 
     @router.post("/consumer/negotiations/{pid}/accept", summary="Accept a provider's offer")
@@ -375,7 +374,7 @@ def management_router() -> APIRouter:
         row = await state.transfer.request(body.agreementId, action=body.action,
                                            purpose=body.purpose)
         if body.wait:
-            row = await _wait(state, "transfer", row.pid, {"STARTED", "TERMINATED", "COMPLETED"},
+            row = await _wait(state, "transfer", row, {"STARTED", "TERMINATED", "COMPLETED"},
                               body.wait)
         return transfer_view(row)
 
@@ -471,13 +470,15 @@ def _address(row: TransferRow) -> m.DataAddress:
 
 
 async def _wait(
-    state: ConnectorState, kind: str, pid: str, states: set[str], seconds: float
+    state: ConnectorState, kind: str, created: Any, states: set[str], seconds: float
 ) -> Any:
-    """Our process `pid` once it is in one of `states` (or as it is after `seconds`). It is
-    read once, then taken from the notification of the step that reached one of `states`
-    (re-read only on a poll, for changes made by another replica)."""
+    """The process we just `created` once it is in one of `states` (or as it is after
+    `seconds`). Its row comes from the notification of the step that reached one of
+    `states`; the database is read only on a poll (changes made by another replica, or a
+    step that raced ahead of the start of the wait)."""
     store = state.services.negotiations if kind == "negotiation" else state.services.transfers
-    box: dict[str, Any] = {}
+    pid = created.pid
+    box: dict[str, Any] = {"notified": created}
 
     def wants(hint: tuple[str, str, str, str], row: Any) -> bool:
         if hint[0] != kind or hint[1] != pid or hint[3] not in states:
