@@ -6,7 +6,7 @@ behind it (`connector.policy_gate`), and tests can script decisions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -53,9 +53,11 @@ class PolicyGate(Protocol):
         action: str,
         params: Mapping[str, Any],
         consume: bool,
+        before_consume: Callable[[], Awaitable[None]] | None = None,
     ) -> Decision:
         """May `caller` use `agreement`'s target now (`action`, purpose etc. in `params`)?
 
-        With `consume=True` a permitted use is counted atomically against count limits.
+        With `consume=True` a permitted use is counted atomically against count limits;
+        `before_consume` is awaited first, only when there is a count to consume.
         """
         ...

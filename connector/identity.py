@@ -16,10 +16,10 @@ from typing import Any
 
 import jwt
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from connector.store.processes import Clock, run_write
+from connector.store import replay
+from connector.store.processes import Clock, run_write, settle_replay
 from connector.store.tables import SeenTokenRow
 from hinterland.did import DidResolver, is_authorized
 from hinterland.errors import AuthenticationError, DidResolutionError, KeyMaterialError
@@ -28,6 +28,8 @@ from hinterland.keys import PrivateKey, PublicKey
 MAX_LIFETIME = 300
 MAX_TOKEN_BYTES = 8_192
 LEEWAY = 5
+PURGE_EVERY = 64.0
+"""Seconds between purges of expired token ids (expired ones are refused anyway)."""
 
 
 class TokenIssuer:
@@ -76,9 +78,15 @@ class TokenVerifier:
         self.resolver = resolver
         self.audience = audience
         self.clock = clock
+        self._next_purge = 0.0
 
-    async def verify(self, authorization: str | None) -> tuple[str, dict[str, Any]]:
-        """(caller DID, claims) of a valid, unused token; `AuthenticationError` otherwise."""
+    async def verify(
+        self, authorization: str | None, *, defer: bool = False
+    ) -> tuple[str, dict[str, Any]]:
+        """(caller DID, claims) of a valid, unused token; `AuthenticationError` otherwise.
+
+        With `defer` the token's replay mark is left to the request's first write
+        transaction; the caller must then `settle` it before answering."""
         token = _bearer(authorization)
         try:
             header = jwt.get_unverified_header(token)
@@ -132,27 +140,39 @@ class TokenVerifier:
             raise AuthenticationError("the identity token was issued in the future")
         if claims["exp"] < now - LEEWAY:  # PyJWT checks the wall clock; we check ours
             raise AuthenticationError("the identity token has expired")
-        await self._remember(issuer, str(claims["jti"]), float(claims["exp"]) + LEEWAY)
+        mark = replay.ReplayMark(
+            hashlib.sha256(f"{issuer}\n{claims['jti']}".encode()).hexdigest(), issuer,
+            float(claims["exp"]) + LEEWAY,
+        )
+        if defer:
+            await self._purge()
+            replay.defer(mark)
+        else:
+            await self._remember(mark)
         return issuer, claims
 
-    async def _remember(self, issuer: str, jti: str, until: float) -> None:
-        key = hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
-        now = self.clock()
+    async def settle(self) -> None:
+        """Write the current request's deferred replay mark if no write took it along;
+        `AuthenticationError` if the token had been used before."""
+        await settle_replay(self.engine)
 
+    async def _remember(self, mark: replay.ReplayMark) -> None:
         async def work(session: AsyncSession) -> None:
-            session.add(SeenTokenRow(jti=key, issuer=issuer, expires_at=until))
-            await session.flush()
+            await replay.write_in(session, mark)
 
-        try:
-            await run_write(self.engine, work)
-        except IntegrityError:
-            raise AuthenticationError("the identity token was already used (replay)") from None
+        await run_write(self.engine, work)
+        await self._purge()
+
+    async def _purge(self) -> None:
+        now = self.clock()
 
         async def purge(session: AsyncSession) -> None:
             await session.execute(delete(SeenTokenRow).where(SeenTokenRow.expires_at < now))
 
-        if int(now) % 64 == 0:  # occasionally, not on every request
+        if now >= self._next_purge:  # occasionally, not on every request
+            self._next_purge = now + PURGE_EVERY
             await run_write(self.engine, purge)
+
 
 
 def _bearer(authorization: str | None) -> str:

@@ -11,11 +11,13 @@ place and membership without counting again.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
-from collections.abc import Mapping
-from dataclasses import replace
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,10 +37,27 @@ from policies import (
     parse_policy,
 )
 from policies.enforce import watched_counters
+from policies.model import Policy
+from policies.values import parse_datetime
 
 ODRL_PROFILE = "https://w3id.org/dspace/2025/1/odrl-profile.jsonld"
 RULE_KEYS = ("permission", "prohibition", "obligation")
 MAX_ATTEMPTS = 5
+T = TypeVar("T")
+
+
+MAX_COMPILED = 1_024
+"""Compiled policies kept (least recently used first out): every agreement is one."""
+MAX_TEMPLATES = 256
+"""Parsed agreement shapes kept (one per distinct set of rules, see `_from_template`)."""
+_SLOTS = {
+    "@id": "urn:hinterland:slot:uid",
+    "target": "urn:hinterland:slot:target",
+    "assigner": "urn:hinterland:slot:assigner",
+    "assignee": "urn:hinterland:slot:assignee",
+}
+_SLOT_TIME = "2000-01-01T00:00:00Z"
+_ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 
 class OdrlGate:
@@ -47,7 +66,8 @@ class OdrlGate:
     def __init__(self, engine: AsyncEngine, *, clock: Clock = time.time) -> None:
         self.counters = UsageCounters(engine)
         self.clock = clock
-        self._compiled: dict[str, CompiledPolicy] = {}
+        self._compiled: OrderedDict[str, CompiledPolicy] = OrderedDict()
+        self._templates: OrderedDict[str, Policy] = OrderedDict()
 
     def compile(self, policy: Mapping[str, Any]) -> CompiledPolicy:
         """Parse and compile (cached by content); `PolicyError` if malformed."""
@@ -56,8 +76,59 @@ class OdrlGate:
         key = hashlib.sha256(canonical(document).encode()).hexdigest()
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = compile_policy(parse_policy(document))
+            parsed = self._from_template(document)
+            compiled = compile_policy(parsed if parsed is not None else parse_policy(document))
+            _remember(self._compiled, key, compiled, MAX_COMPILED)
+        else:
+            self._compiled.move_to_end(key)
         return compiled
+
+    def _from_template(self, document: dict[str, Any]) -> Policy | None:
+        """The policy of `document` without running JSON-LD over it, when a document of the
+        same shape was parsed before.
+
+        Agreements differ only in their id, target, parties and timestamp, yet each is new,
+        and JSON-LD processing dominates compiling one. Those top-level values are replaced
+        by fixed slot IRIs, the slotted document is parsed once per distinct set of rules,
+        and the slots in the parsed policy are replaced by the real values. Only absolute
+        IRIs are slotted (what JSON-LD keeps unchanged); anything else, or a slotted
+        document that does not parse, takes the full parse (and its error message).
+        """
+        slots: dict[str, str] = {}
+        template = dict(document)
+        for field, slot in _SLOTS.items():
+            value = document.get(field)
+            if value is None:
+                continue
+            if not isinstance(value, str) or not _ABSOLUTE_IRI.match(value):
+                return None
+            slots[slot] = value
+            template[field] = slot
+        stamp = document.get("timestamp")
+        if stamp is not None:
+            if not isinstance(stamp, str):
+                return None
+            template["timestamp"] = _SLOT_TIME
+        if not slots:
+            return None
+        key = hashlib.sha256(canonical(template).encode()).hexdigest()
+        parsed = self._templates.get(key)
+        if parsed is None:
+            try:
+                parsed = parse_policy(template)
+            except PolicyError:
+                return None
+            _remember(self._templates, key, parsed, MAX_TEMPLATES)
+        else:
+            self._templates.move_to_end(key)
+        policy: Policy = _substitute(parsed, slots)
+        if stamp is not None:
+            try:
+                agreed_at = parse_datetime(stamp, where=f"policy {policy.uid}: timestamp")
+            except PolicyError:
+                return None
+            policy = replace(policy, agreed_at=agreed_at)
+        return policy
 
     def check(self, policy: Mapping[str, Any]) -> None:
         """Raise `PolicyError` naming the problem if `policy` cannot be used for offers."""
@@ -114,8 +185,10 @@ class OdrlGate:
         action: str,
         params: Mapping[str, Any],
         consume: bool,
+        before_consume: Callable[[], Awaitable[None]] | None = None,
     ) -> Decision:
-        """May the caller use the agreement's target now? Counts the use if `consume`."""
+        """May the caller use the agreement's target now? Counts the use if `consume`
+        (awaiting `before_consume` first when there is a count to consume)."""
         try:
             compiled = self.compile(agreement)
         except PolicyError as exc:
@@ -130,14 +203,15 @@ class OdrlGate:
         )
         sotw = StateOfTheWorld(now=self._now(), agreed_at=_timestamp(agreement))
         if consume:
-            return await self._consume(compiled, request, sotw)
+            return await self._consume(compiled, request, sotw, before_consume)
         keys = watched_counters(compiled)
         counts = await self.counters.used(keys) if keys else {}
         report = evaluate(compiled, request, replace(sotw, counts=counts), Scope.MONITOR)
         return Decision(report.permitted, report.explain(), report.to_dict())
 
     async def _consume(
-        self, compiled: CompiledPolicy, request: Request, sotw: StateOfTheWorld
+        self, compiled: CompiledPolicy, request: Request, sotw: StateOfTheWorld,
+        before_consume: Callable[[], Awaitable[None]] | None = None,
     ) -> Decision:
         """Evaluate with live counts and consume atomically on permit; if another replica
         took the last use in between, evaluate again (then the reason names the count)."""
@@ -148,6 +222,9 @@ class OdrlGate:
             demands = report.counters()
             if not report.permitted or not demands:
                 return Decision(report.permitted, report.explain(), report.to_dict())
+            if before_consume is not None:
+                await before_consume()
+                before_consume = None
             batch = await self.counters.try_consume_many(demands)
             if batch.granted:
                 limited = [r for r in batch.results if r.limit is not None]
@@ -200,3 +277,26 @@ def _timestamp(agreement: Mapping[str, Any]) -> datetime | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+
+
+def _remember(cache: OrderedDict[str, T], key: str, value: T, limit: int) -> None:
+    cache[key] = value
+    while len(cache) > limit:
+        cache.popitem(last=False)
+
+
+def _substitute(value: Any, slots: Mapping[str, str]) -> Any:
+    """`value` (a parsed policy or a part of it) with every slot IRI replaced."""
+    if isinstance(value, str):
+        return slots.get(value, value)
+    if isinstance(value, tuple):
+        return tuple(_substitute(item, slots) for item in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for item in fields(value):
+            old = getattr(value, item.name)
+            new = _substitute(old, slots)
+            if new is not old:
+                changes[item.name] = new
+        return replace(value, **changes) if changes else value
+    return value

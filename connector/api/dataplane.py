@@ -26,7 +26,6 @@ from connector.api.state import ConnectorState, connector_state
 from connector.enforcement import Caller
 from connector.licence import licence_id, signed_licence
 from connector.services.transfer import token_hash
-from connector.statemachine import Role
 from connector.store.tables import AgreementRow, AssetRow, TransferRow
 from hinterland.errors import (
     AuthenticationError,
@@ -61,15 +60,18 @@ async def _open_transfer(
     if scheme.lower() != "bearer" or not token.strip() or len(token) > 512:
         raise AuthenticationError("the data plane needs 'Authorization: Bearer <transfer token>'")
     services = state.services
-    row = await services.transfers.by_token_hash(token_hash(token.strip()))
-    if row is None or row.pid != pid:
+    found = await services.transfers.by_token_hash_with(token_hash(token.strip()))
+    if found is None or found[0].pid != pid:
         raise AuthenticationError("this token does not open this transfer")
+    row, agreement, asset = found
     if row.token_expires is not None and row.token_expires < services.clock():
         raise AuthenticationError("the transfer token has expired")
     if row.state != "STARTED":
         raise PermissionDenied(f"transfer {pid} is {row.state}; data is not available")
-    agreement = await services.agreements.get(row.agreement_id, Role.PROVIDER)
-    asset = await services.offers.get_asset(agreement.asset_id)
+    if agreement is None:
+        raise NotFound(f"no agreement {row.agreement_id!r}")
+    if asset is None:
+        raise NotFound(f"no asset {agreement.asset_id!r}")
     decision = await services.gate.usage(
         agreement.policy, Caller(row.counterparty, row.claims),
         action=str(row.params.get("action", "use")), params=row.params, consume=False,

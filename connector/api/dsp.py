@@ -8,6 +8,7 @@ transition, 404 for an unknown process or one that belongs to someone else).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from connector.dsp import messages as m
 from connector.enforcement import Caller
 from connector.statemachine import Role
 from connector.statemachine import TransferEvent as TE
+from connector.store import replay
 from connector.store.tables import NegotiationRow, TransferRow
 from hinterland.errors import HinterlandError, NotFound, ProtocolMessageError
 
@@ -55,22 +57,41 @@ async def _handle(
     status: int = 200,
     path_pid: str = "",
     role: Role = Role.PROVIDER,
+    defer_replay: bool = True,
 ) -> Response:
+    """Authenticate, parse, act, answer with the ACK or a DSP error.
+
+    The token's replay mark commits with the action's first write (one transaction less
+    per message; an action with a side effect outside `run_write` settles it first), or on
+    its own when `defer_replay` is off; either way it is recorded before the answer, also
+    for requests that wrote nothing or failed."""
     state = connector_state(request)
     ids = {"provider_pid": "", "consumer_pid": ""}
     if path_pid:
         ids["provider_pid" if role is Role.PROVIDER else "consumer_pid"] = path_pid
     try:
-        caller = await state.authenticate(request)
-        document = await read_json(request, state.settings.connector.max_message_bytes)
-        if isinstance(document, dict):
-            for key, name in (("providerPid", "provider_pid"), ("consumerPid", "consumer_pid")):
-                if not ids[name] and isinstance(document.get(key), str):
-                    ids[name] = document[key]
-        message = m.parse_message(document, model)
-        row = await action(state, message, caller)
+        try:
+            caller = await state.authenticate(request, defer_replay=defer_replay)
+            document = await read_json(request, state.settings.connector.max_message_bytes)
+            if isinstance(document, dict):
+                for key, name in (("providerPid", "provider_pid"),
+                                  ("consumerPid", "consumer_pid")):
+                    if not ids[name] and isinstance(document.get(key), str):
+                        ids[name] = document[key]
+            message = m.parse_message(document, model)
+            row = await action(state, message, caller)
+        except HinterlandError:
+            await state.settle_replay()  # a replay is reported as such, not as its failure
+            raise
+        except Exception:
+            with contextlib.suppress(Exception):
+                await state.settle_replay()
+            raise
+        await state.settle_replay()
     except HinterlandError as exc:
         return dsp_error(kind, exc, **ids)
+    finally:
+        replay.forget()
     ack = negotiation_ack(row) if isinstance(row, NegotiationRow) else transfer_ack(row)
     return JSONResponse(ack, status_code=status)
 
@@ -275,6 +296,7 @@ def dsp_router() -> APIRouter:
         async def act(s: ConnectorState, msg: m.TransferRequestMessage, who: Caller) -> TransferRow:
             return await s.transfer.on_request(msg, who)
 
+        # a usage policy with a count settles the token's mark before it spends a use
         return await _handle(request, "transfer", m.TransferRequestMessage, act, status=201)
 
     _transfer_routes(router, prefix="", role=Role.PROVIDER)

@@ -361,8 +361,7 @@ def management_router() -> APIRouter:
         offer = m.Offer.model_validate(body.offer)
         row = await state.negotiation.request(body.provider.rstrip("/"), body.providerDid, offer)
         if body.wait:
-            row = await _wait(state, lambda: state.services.negotiations.get(row.pid),
-                              {"FINALIZED", "TERMINATED"}, body.wait)
+            row = await _wait(state, "negotiation", row, {"FINALIZED", "TERMINATED"}, body.wait)
         return negotiation_view(row)
 
     @router.post("/consumer/negotiations/{pid}/accept", summary="Accept a provider's offer")
@@ -375,8 +374,8 @@ def management_router() -> APIRouter:
         row = await state.transfer.request(body.agreementId, action=body.action,
                                            purpose=body.purpose)
         if body.wait:
-            row = await _wait(state, lambda: state.services.transfers.get(row.pid),
-                              {"STARTED", "TERMINATED", "COMPLETED"}, body.wait)
+            row = await _wait(state, "transfer", row, {"STARTED", "TERMINATED", "COMPLETED"},
+                              body.wait)
         return transfer_view(row)
 
     @router.get("/consumer/transfers/{pid}/data", summary="Download the data of a transfer")
@@ -470,13 +469,28 @@ def _address(row: TransferRow) -> m.DataAddress:
     return m.DataAddress.model_validate(row.data_address)
 
 
-async def _wait(state: ConnectorState, read: Any, states: set[str], seconds: float) -> Any:
-    box: dict[str, Any] = {}
+async def _wait(
+    state: ConnectorState, kind: str, created: Any, states: set[str], seconds: float
+) -> Any:
+    """The process we just `created` once it is in one of `states` (or as it is after
+    `seconds`). Its row comes from the notification of the step that reached one of
+    `states`; the database is read only on a poll (changes made by another replica, or a
+    step that raced ahead of the start of the wait)."""
+    store = state.services.negotiations if kind == "negotiation" else state.services.transfers
+    pid = created.pid
+    box: dict[str, Any] = {"notified": created}
+
+    def wants(hint: tuple[str, str, str, str], row: Any) -> bool:
+        if hint[0] != kind or hint[1] != pid or hint[3] not in states:
+            return False
+        if row is not None and getattr(row, "pid", None) == pid:
+            box["notified"] = row
+        return True
 
     async def done() -> bool:
-        box["row"] = await read()
+        row = box.pop("notified", None)
+        box["row"] = row if row is not None else await store.get(pid)
         return bool(box["row"].state in states)
 
-    await state.services.signals.wait_until(done, within=seconds)
+    await state.services.signals.wait_until(done, within=seconds, wants=wants)
     return box["row"]
-

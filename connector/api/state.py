@@ -63,9 +63,14 @@ class ConnectorState:
         if self.publisher is not None:
             self.publisher.changed.set()
 
-    async def authenticate(self, request: Request) -> Caller:
-        """The verified caller of a DSP request, with its verified claims."""
-        did, _token = await self.verifier.verify(request.headers.get("authorization"))
+    async def authenticate(self, request: Request, *, defer_replay: bool = False) -> Caller:
+        """The verified caller of a DSP request, with its verified claims.
+
+        With `defer_replay` the token's replay mark commits with the request's first write
+        (`connector.store.replay`); the route must `settle_replay()` before it answers."""
+        did, _token = await self.verifier.verify(
+            request.headers.get("authorization"), defer=defer_replay
+        )
         now = time.monotonic()
         cached = self._claims_cache.get(did)
         if cached is None or cached[0] < now:
@@ -76,6 +81,11 @@ class ConnectorState:
             cached = (now + ttl, claims)
             self._claims_cache[did] = cached
         return Caller(did, cached[1])
+
+    async def settle_replay(self) -> None:
+        """Record a deferred replay mark that no write took along; `AuthenticationError` if
+        the token was used before."""
+        await self.verifier.settle()
 
 
 NO_CLAIMS_TTL = 2.0

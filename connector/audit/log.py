@@ -11,11 +11,12 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Session
 
 from connector.audit.chain import GENESIS, canonical, entry_hash, sign_checkpoint
 from connector.store.processes import Clock, run_write
@@ -25,6 +26,10 @@ from hinterland.errors import StorageError
 from hinterland.keys import PrivateKey
 
 MAX_DATA_BYTES = 16_384
+_ENTRIES = cast(Table, AuditEntryRow.__table__)  # Core statements: no ORM bookkeeping
+_CHECKPOINTS = cast(Table, AuditCheckpointRow.__table__)
+_HEAD = "hinterland.audit.head"
+"""`session.info` key: (transaction, seq, hash, log) of the last entry appended in it."""
 
 
 def _iso(ts: float) -> str:
@@ -52,6 +57,9 @@ class AuditLog:
         self.verification_method = verification_method
         self.checkpoint_every = checkpoint_every
         self.clock = clock
+        self._head: tuple[int, str] | None = None
+        """(seq, hash) of the last entry we committed: the head unless another writer
+        appended since, in which case our next insert collides on the seq and we re-read."""
 
     async def record(self, kind: str, data: Mapping[str, Any]) -> None:
         """Append one event (the `AuditSink` interface)."""
@@ -78,27 +86,46 @@ class AuditLog:
     async def _append(
         self, session: AsyncSession, kind: str, data: dict[str, Any]
     ) -> dict[str, Any]:
-        head = (
-            await session.execute(
-                select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(1)
-            )
-        ).scalar_one_or_none()
-        seq = 1 if head is None else head.seq + 1
+        transaction = session.get_transaction()
+        mine = session.info.get(_HEAD)
+        if mine is not None and transaction is not None and mine[0] is transaction:
+            # our own previous entry in this very transaction is the head: nobody else can
+            # append in between without colliding on the next seq
+            last: tuple[int, str] | None = (mine[1], mine[2])
+        elif self._head is not None:
+            last = self._head  # a stale head collides below: entries have no gaps
+        else:
+            found = (
+                await session.execute(
+                    select(_ENTRIES.c.seq, _ENTRIES.c.hash).order_by(_ENTRIES.c.seq.desc()).limit(1)
+                )
+            ).first()
+            last = None if found is None else (found[0], found[1])
+        seq = 1 if last is None else last[0] + 1
         entry = {
             "seq": seq,
             "time": _iso(self.clock()),
             "kind": kind,
             "data": data,
-            "prev": GENESIS if head is None else head.hash,
+            "prev": GENESIS if last is None else last[1],
         }
         digest = entry_hash(entry)
-        session.add(AuditEntryRow(seq=seq, entry=canonical(entry), hash=digest))
-        if seq % self.checkpoint_every == 0:
-            session.add(
-                AuditCheckpointRow(seq=seq, checkpoint=canonical(self._checkpoint(seq, digest)))
+        try:
+            await session.execute(
+                insert(_ENTRIES).values(seq=seq, entry=canonical(entry), hash=digest)
             )
-        await session.flush()
+        except IntegrityError:
+            self._head = None  # another writer took this seq: read the head next time
+            raise
+        if seq % self.checkpoint_every == 0:
+            checkpoint = canonical(self._checkpoint(seq, digest))
+            await session.execute(insert(_CHECKPOINTS).values(seq=seq, checkpoint=checkpoint))
+        session.info[_HEAD] = (transaction, seq, digest, self)
         return {**entry, "hash": digest}
+
+    def _committed(self, seq: int, digest: str) -> None:
+        if self._head is None or seq > self._head[0]:
+            self._head = (seq, digest)
 
     def _checkpoint(self, seq: int, digest: str, *, exported: bool = False) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -147,6 +174,19 @@ class AuditLog:
                     yield canonical({"checkpoint": _loads(checkpoints[row.seq])}) + "\n"
                 last_seq, last_hash = row.seq, row.hash
         yield canonical({"checkpoint": self._checkpoint(last_seq, last_hash, exported=True)}) + "\n"
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_head(session: Session) -> None:
+    """An appending transaction committed: its last entry is the log's known head."""
+    head = session.info.pop(_HEAD, None)
+    if head is not None:
+        head[3]._committed(head[1], head[2])
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_head(session: Session) -> None:
+    session.info.pop(_HEAD, None)
 
 
 def _bounded(data: Mapping[str, Any]) -> dict[str, Any]:

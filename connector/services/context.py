@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -17,6 +17,10 @@ from connector.store.agreements import AgreementStore
 from connector.store.offers import OfferStore
 from connector.store.outbox import OutboxStore
 from connector.store.processes import Clock, NegotiationStore, TransferStore
+
+T = TypeVar("T")
+AuditRecord = tuple[str, Mapping[str, Any]]
+"""(kind, data) of one audit entry."""
 
 
 class AuditSink(Protocol):
@@ -76,3 +80,26 @@ class Services:
     def callback_base(self) -> str:
         """Where providers send us consumer-side messages."""
         return self.dsp_base.rstrip("/") + "/callback"
+
+
+async def with_records(
+    services: Services, store: NegotiationStore | TransferStore,
+    records: Sequence[AuditRecord], step: Callable[[list[AuditRecord]], Awaitable[T]],
+) -> T:
+    """Run `step` (a transition of `store`) with the audit `records` (e.g. the policy
+    decision it acts on) written in the step's own transaction, before its transition entry.
+
+    Without an in-transaction audit log the records are appended first, on their own. If
+    the step fails, its transaction is rolled back and the records are appended on their
+    own, so every decision stays in the log whatever became of the step.
+    """
+    if store.audit is None:
+        for kind, data in records:
+            await services.audit.record(kind, data)
+        return await step([])
+    try:
+        return await step(list(records))
+    except Exception:
+        for kind, data in records:
+            await services.audit.record(kind, data)
+        raise

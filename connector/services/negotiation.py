@@ -14,7 +14,7 @@ from typing import Any
 
 from connector.dsp import messages as m
 from connector.enforcement import Caller
-from connector.services.context import Services
+from connector.services.context import AuditRecord, Services, with_records
 from connector.services.urls import check_callback, endpoint
 from connector.statemachine import NegotiationEvent as NE
 from connector.statemachine import Role
@@ -56,27 +56,37 @@ class NegotiationService:
 
     async def offer_for(self, offer_id: str, caller: Caller) -> tuple[m.Offer, str, str]:
         """Our published offer `offer_id` as `caller` may see it: (offer, asset, contract
-        policy id). `InputError` if we never offered it to this caller."""
+        policy id). `InputError` if we never offered it to this caller. The access decision
+        is audited."""
+        offer, asset_id, contract_id, record = await self._offer_for(offer_id, caller)
+        await self.s.audit.record(*record)
+        return offer, asset_id, contract_id
+
+    async def _offer_for(
+        self, offer_id: str, caller: Caller
+    ) -> tuple[m.Offer, str, str, AuditRecord]:
+        """`offer_for`, leaving the audit entry of a permit to the caller (to be written
+        with the step it permits); a denial is audited here."""
         try:
             definition_id, asset_id = split_offer_id(offer_id)
-            definition = await self.s.offers.get_offer(definition_id)
-            asset = await self.s.offers.get_asset(asset_id)
-            access = await self.s.offers.get_policy(definition.access_policy_id)
-            contract = await self.s.offers.get_policy(definition.contract_policy_id)
+            definition, asset, access, contract = await self.s.offers.offer_parts(
+                definition_id, asset_id
+            )
         except NotFound:
             raise InputError(f"unknown offer {offer_id!r}") from None
         if not selector_matches(definition.selector, asset):
             raise InputError(f"unknown offer {offer_id!r}")
         decision = await self.s.gate.access(access.policy, caller, target=asset.id)
-        await self.s.audit.record(
+        record: AuditRecord = (
             "policy.access",
             {"caller": caller.did, "target": asset.id, "allowed": decision.allowed,
              "reason": decision.reason, "offer": offer_id},
         )
         if not decision.allowed:
+            await self.s.audit.record(*record)
             raise InputError(f"unknown offer {offer_id!r}")  # not visible = not known
         offer = m.Offer(id=offer_id, target=asset.id, **_rules(contract.policy))
-        return offer, asset.id, contract.id
+        return offer, asset.id, contract.id, record
 
     async def on_request(self, msg: m.ContractRequestMessage, caller: Caller) -> NegotiationRow:
         """A consumer requests a contract (initial, or within an existing negotiation)."""
@@ -89,33 +99,39 @@ class NegotiationService:
         existing = await self.s.negotiations.find_remote(P, caller.did, msg.consumerPid)
         if existing is not None:
             return existing  # re-delivered initial request
-        offer, asset_id, _ = await self.offer_for(msg.offer.id, caller)
-        if msg.offer.target is not None and msg.offer.target != asset_id:
-            raise InputError(
-                f"offer {msg.offer.id!r} is for {asset_id!r}, not {msg.offer.target!r}"
+        offer, asset_id, _, access = await self._offer_for(msg.offer.id, caller)
+
+        async def create(records: list[AuditRecord]) -> NegotiationRow:
+            if msg.offer.target is not None and msg.offer.target != asset_id:
+                raise InputError(
+                    f"offer {msg.offer.id!r} is for {asset_id!r}, not {msg.offer.target!r}"
+                )
+            asked = _rules(msg.offer)
+            if asked and asked != _rules(offer):
+                raise InputError(
+                    "the requested terms differ from the published offer; counter-offers are "
+                    "not accepted, request the offer as published"
+                )
+            assert msg.callbackAddress is not None  # the schema's oneOf guarantees it
+            await check_callback(msg.callbackAddress,
+                                 allow_private=self.s.allow_private_callbacks,
+                                 allow_http=self.s.allow_http_callbacks)
+            return await self.s.negotiations.create(
+                NegotiationRow(
+                    pid=new_pid(),
+                    role=P.value,
+                    remote_pid=msg.consumerPid,
+                    counterparty=caller.did,
+                    counterparty_address=msg.callbackAddress,
+                    state=m.NegotiationState.REQUESTED.value,
+                    asset_id=asset_id,
+                    offer=offer.to_json(),
+                    claims=dict(caller.claims),
+                ),
+                records=records,
             )
-        asked = _rules(msg.offer)
-        if asked and asked != _rules(offer):
-            raise InputError(
-                "the requested terms differ from the published offer; counter-offers are not "
-                "accepted, request the offer as published"
-            )
-        assert msg.callbackAddress is not None  # the schema's oneOf guarantees it
-        await check_callback(msg.callbackAddress, allow_private=self.s.allow_private_callbacks,
-                             allow_http=self.s.allow_http_callbacks)
-        row = await self.s.negotiations.create(
-            NegotiationRow(
-                pid=new_pid(),
-                role=P.value,
-                remote_pid=msg.consumerPid,
-                counterparty=caller.did,
-                counterparty_address=msg.callbackAddress,
-                state=m.NegotiationState.REQUESTED.value,
-                asset_id=asset_id,
-                offer=offer.to_json(),
-                claims=dict(caller.claims),
-            )
-        )
+
+        row = await with_records(self.s, self.s.negotiations, [access], create)
         await self._changed(row, True, NE.REQUEST)
         return row
 
@@ -177,19 +193,19 @@ class NegotiationService:
         offer = m.Offer.model_validate(row.offer)
         definition_id, asset_id = split_offer_id(offer.id)
         try:
-            definition = await self.s.offers.get_offer(definition_id)
-            contract = await self.s.offers.get_policy(definition.contract_policy_id)
+            _, contract = await self.s.offers.offer_with_contract(definition_id)
             decision = await self.s.gate.contract(contract.policy, caller, target=asset_id)
             allowed, reason = decision.allowed, decision.reason
         except NotFound as exc:
             allowed, reason = False, f"the offer was withdrawn: {exc}"
-        await self.s.audit.record(
+        record: AuditRecord = (
             "policy.contract",
             {"negotiation": row.pid, "caller": caller.did, "target": asset_id,
              "allowed": allowed, "reason": reason},
         )
         assert row.remote_pid is not None
         if not allowed:
+            await self.s.audit.record(*record)
             await self.terminate(row, reason, code="contract-denied")
             return
         agreement = m.Agreement(
@@ -203,19 +219,23 @@ class NegotiationService:
         message = m.ContractAgreementMessage(
             providerPid=row.pid, consumerPid=row.remote_pid, agreement=agreement
         )
-        step = await self.s.negotiations.apply(
-            row.pid,
-            NE.AGREEMENT,
-            P,
-            updates={"agreement_id": agreement.id},
-            outbound=[self._to_consumer(row, "agreement", message)],
-            extra=[
-                AgreementRow(
-                    id=agreement.id, role=P.value, negotiation_pid=row.pid, asset_id=asset_id,
-                    provider=self.s.did, consumer=row.counterparty,
-                    policy=agreement.to_json(), created_at=self.s.clock(),
-                )
-            ],
+        step = await with_records(
+            self.s, self.s.negotiations, [record],
+            lambda records: self.s.negotiations.apply(
+                row.pid,
+                NE.AGREEMENT,
+                P,
+                updates={"agreement_id": agreement.id},
+                outbound=[self._to_consumer(row, "agreement", message)],
+                extra=[
+                    AgreementRow(
+                        id=agreement.id, role=P.value, negotiation_pid=row.pid,
+                        asset_id=asset_id, provider=self.s.did, consumer=row.counterparty,
+                        policy=agreement.to_json(), created_at=self.s.clock(),
+                    )
+                ],
+                records=records,
+            ),
         )
         await self._changed(step.row, step.changed, NE.AGREEMENT)
 
@@ -438,7 +458,7 @@ class NegotiationService:
                 {"negotiation": row.pid, "role": row.role, "counterparty": row.counterparty,
                  "event": event.value, "state": row.state, "reason": row.reason},
             )
-        await self.s.signals.notify(("negotiation", row.pid, row.role, row.state))
+        await self.s.signals.notify(("negotiation", row.pid, row.role, row.state), row)
 
 
 def _reason(reason: list[Any] | None, code: str | None) -> str:

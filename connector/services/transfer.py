@@ -19,13 +19,13 @@ from connector.assets.threemf import stamp_licence
 from connector.dsp import messages as m
 from connector.enforcement import Caller
 from connector.licence import licence_id
-from connector.services.context import Services
+from connector.services.context import AuditRecord, Services, with_records
 from connector.services.negotiation import new_pid
 from connector.services.urls import check_callback, endpoint
 from connector.statemachine import Role
 from connector.statemachine import TransferEvent as TE
 from connector.store.offers import split_offer_id
-from connector.store.processes import Outbound
+from connector.store.processes import Outbound, settle_replay
 from connector.store.tables import TransferRow
 from hinterland.errors import InputError, NotFound, PermissionDenied
 
@@ -59,12 +59,11 @@ class TransferService:
         if existing is not None:
             return existing  # re-delivered request: same process
         try:
-            agreement = await self.s.agreements.get(msg.agreementId, P)
+            agreement, negotiation = await self.s.agreements.with_negotiation(msg.agreementId, P)
         except NotFound:
             raise InputError(f"unknown agreement {msg.agreementId!r}") from None
         if agreement.consumer != caller.did:
             raise InputError(f"unknown agreement {msg.agreementId!r}")
-        negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
         if negotiation.state != m.NegotiationState.FINALIZED.value:
             raise InputError(
                 f"agreement {msg.agreementId!r} is not finalized yet "
@@ -78,25 +77,33 @@ class TransferService:
                              allow_http=self.s.allow_http_callbacks)
         params = _params(msg)
         decision = await self.s.gate.usage(
-            agreement.policy, caller, action=params["action"], params=params, consume=True
+            agreement.policy, caller, action=params["action"], params=params, consume=True,
+            # the caller's token must be on record before a count is spent
+            before_consume=lambda: settle_replay(self.s.engine),
         )
-        await self.s.audit.record(
+        record: AuditRecord = (
             "policy.usage",
             {"agreement": agreement.id, "caller": caller.did, "action": params["action"],
              "purpose": params.get("purpose"), "allowed": decision.allowed,
              "reason": decision.reason, "point": "transfer-request"},
         )
         if not decision.allowed:
+            await self.s.audit.record(*record)
             raise UsageDenied(decision.reason)
-        row = await self.s.transfers.create(
-            TransferRow(
-                pid=new_pid(), role=P.value, remote_pid=msg.consumerPid,
-                counterparty=caller.did, counterparty_address=msg.callbackAddress,
-                state=m.TransferState.REQUESTED.value, agreement_id=agreement.id,
-                format=msg.format,
-                params={**params, "counted": True, "use": decision.used, "of": decision.limit},
-                claims=dict(caller.claims), data_address=None,
-            )
+        row = await with_records(
+            self.s, self.s.transfers, [record],
+            lambda records: self.s.transfers.create(
+                TransferRow(
+                    pid=new_pid(), role=P.value, remote_pid=msg.consumerPid,
+                    counterparty=caller.did, counterparty_address=msg.callbackAddress,
+                    state=m.TransferState.REQUESTED.value, agreement_id=agreement.id,
+                    format=msg.format,
+                    params={**params, "counted": True, "use": decision.used,
+                            "of": decision.limit},
+                    claims=dict(caller.claims), data_address=None,
+                ),
+                records=records,
+            ),
         )
         await self._changed(row, True, TE.REQUEST)
         return row
@@ -134,8 +141,7 @@ class TransferService:
         """For a print of a 3MF file: a copy carrying the licence id in its metadata."""
         if self.s.asset_dir is None:
             return None
-        agreement = await self.s.agreements.get(row.agreement_id, P)
-        asset = await self.s.offers.get_asset(agreement.asset_id)
+        _, asset = await self.s.agreements.with_asset(row.agreement_id, P)
         if not asset.sha256 or not (asset.file_name or "").lower().endswith(".3mf"):
             return None
         directory = self.s.asset_dir / "licensed"
@@ -151,8 +157,7 @@ class TransferService:
         """For records offered with a `recordFilter`: only the records this party gets."""
         if self.s.asset_dir is None:
             return None
-        agreement = await self.s.agreements.get(row.agreement_id, P)
-        asset = await self.s.offers.get_asset(agreement.asset_id)
+        agreement, asset = await self.s.agreements.with_asset(row.agreement_id, P)
         if asset.kind != "records" or not asset.sha256:
             return None
         negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
@@ -181,8 +186,7 @@ class TransferService:
         extra: dict[str, Any] | None = None,
     ) -> TransferRow:
         """Ask the provider of `agreement_id` for the data (management API)."""
-        agreement = await self.s.agreements.get(agreement_id, C)
-        negotiation = await self.s.negotiations.get(agreement.negotiation_pid)
+        agreement, negotiation = await self.s.agreements.with_negotiation(agreement_id, C)
         pid = new_pid()
         params: dict[str, Any] = {"action": action, **(extra or {})}
         if purpose is not None:
@@ -293,7 +297,7 @@ class TransferService:
                  "agreement": row.agreement_id, "event": event.value, "state": row.state,
                  "reason": row.reason},
             )
-        await self.s.signals.notify(("transfer", row.pid, row.role, row.state))
+        await self.s.signals.notify(("transfer", row.pid, row.role, row.state), row)
 
 
 def matches_record(record: Any, record_filter: dict[str, Any], caller: str) -> bool:

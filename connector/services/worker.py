@@ -1,14 +1,19 @@
 """The worker: sends the outbox and moves processes that wait for us.
 
-Woken by `Signals.wake` right after a handler commits (no polling delay on the happy path);
-it also polls every `poll` seconds so that, after a restart or on another replica, leased
-work whose owner died is resumed. Every piece of work is leased first, so replicas sharing
-a database never act on the same process or message twice.
+Woken by `Signals.wake` right after a handler commits (no polling delay on the happy path).
+A step that leaves a process waiting for us leases it to this worker in the step's own
+UPDATE and hands the row over (`store.due`), and a step's outbound messages are leased the
+same way (`store.ready`): on a wake-up the worker acts and sends without querying for work.
+Every `poll` seconds (busy or idle) it also scans the database, so that work whose owner
+died, messages due for a retry and messages of another replica are picked up. Every piece
+of work is leased first, so replicas sharing a database never act on the same process or
+message twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +30,9 @@ from connector.store.tables import OutboxRow
 
 log = logging.getLogger("hinterland.connector.worker")
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+MARK_DELAY = 0.25
+"""Seconds a delivered message may wait to be marked sent with its process's next step
+before the worker marks it in a batch (well below any lease, so nobody sends it again)."""
 
 
 @dataclass(frozen=True)
@@ -65,27 +73,69 @@ class Worker:
         self.negotiation = negotiation or NegotiationService(services)
         self.transfer = transfer or TransferService(services)
         self._stopping = False
+        self._scan_outbox = False
+        self._defer_marks = False
+        self._flush_at: float | None = None
+
+    def _stores(self) -> tuple[Any, ...]:
+        return (self.s.negotiations, self.s.transfers)
 
     async def run(self) -> None:
-        """Work until cancelled: on a wake-up, the processes just changed and the outbox;
-        on each poll timeout, a full scan for leased work of crashed replicas."""
-        full_scan = True
-        while not self._stopping:
-            self.s.signals.wake.clear()
-            try:
-                while not self._stopping and await self.run_once(full_scan=full_scan):
-                    full_scan = False
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the loop must survive anything one step throws
-                log.exception("worker step failed")
-            full_scan = False
-            if self._stopping:
-                break
-            try:
-                await asyncio.wait_for(self.s.signals.wake.wait(), self.poll)
-            except TimeoutError:
-                full_scan = True
+        """Work until cancelled: on a wake-up, the processes handed over or hinted and the
+        messages just queued; every `poll` seconds, a full scan of the database (work of
+        crashed replicas, retries), even while wake-ups keep the worker busy."""
+        loop = asyncio.get_running_loop()
+        for store in self._stores():
+            store.due_states = frozenset(
+                (role.value, state) for planned, role, states, _ in self._plan()
+                if planned is store for state in states
+            )
+        self._defer_marks = True
+        next_scan = loop.time()
+        try:
+            while not self._stopping:
+                self.s.signals.wake.clear()
+                full_scan = loop.time() >= next_scan
+                if full_scan:
+                    next_scan = loop.time() + self.poll
+                try:
+                    while not self._stopping and await self.run_once(full_scan=full_scan):
+                        full_scan = False
+                    if self._flush_at is not None and loop.time() >= self._flush_at:
+                        await self._flush_marks()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # the loop must survive anything one step throws
+                    log.exception("worker step failed")
+                if self._stopping:
+                    break
+                until = min(next_scan, self._flush_at or next_scan)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self.s.signals.wake.wait(), max(0.0, until - loop.time())
+                    )
+        finally:
+            for store in self._stores():
+                store.due_states = frozenset()  # nobody takes hand-overs any more
+            self._defer_marks = False
+            if self._stopping:  # a clean stop (cancelled: no more database work)
+                try:
+                    await self._flush_marks()
+                except Exception:  # the messages are only delivered again
+                    log.exception("could not mark delivered messages sent")
+
+    async def _flush_marks(self) -> None:
+        """Mark the delivered messages that no step marked along, in one transaction."""
+        self._flush_at = None
+        batch = {store: {pid: list(ids) for pid, ids in store.delivered.items()}
+                 for store in self._stores()}
+        ids = [i for per_pid in batch.values() for found in per_pid.values() for i in found]
+        if not ids:
+            return
+        await self.s.outbox.mark_sent_many(ids, self.s.worker_id)
+        for store, per_pid in batch.items():
+            for pid, found in per_pid.items():
+                store.forget_delivered(pid, found)
 
     def stop(self) -> None:
         """Finish the current pass, then return from `run` (a clean shutdown: cancelling
@@ -94,10 +144,13 @@ class Worker:
         self.s.signals.wake.set()
 
     async def run_once(self, *, full_scan: bool = True) -> int:
-        """One pass: drive due processes and send due messages. Returns the work done."""
+        """One pass: drive due processes and send due messages. Returns the work done.
+
+        A full scan queries the database for all due work; otherwise only what was handed
+        over, hinted, or queued behind a message sent meanwhile is looked at."""
         hints = self.s.signals.take_hints()
         done = await self._drive(None if full_scan else hints)
-        done += await self._dispatch()
+        done += await self._dispatch(scan=full_scan)
         return done
 
     # -- processes ------------------------------------------------------------------
@@ -117,15 +170,28 @@ class Worker:
         owner, lease = self.s.worker_id, self.s.lease_seconds
         plan = self._plan()
         due: list[tuple[Any, Any, Callable[[Any], Awaitable[Any]]]] = []
+        taken: set[str] = set()
+        for store in self._stores():
+            handed, store.due = store.due, []
+            for row in handed:  # leased to us by the step that made them due
+                action = next((a for planned, role, states, a in plan if planned is store
+                               and row.role == role.value and row.state in states), None)
+                if action is not None and row.pid not in taken:
+                    taken.add(row.pid)
+                    due.append((store, row, action))
         if hints is None:
             for store, role, states, action in plan:
                 for row in await store.claim(states, owner, role=role, seconds=lease):
-                    due.append((store, row, action))
+                    if row.pid not in taken:
+                        taken.add(row.pid)
+                        due.append((store, row, action))
         else:
             stores: dict[str, Any] = {
                 "negotiation": self.s.negotiations, "transfer": self.s.transfers
             }
             for kind, pid, hint_role, hint_state in hints:
+                if pid in taken:
+                    continue  # handed over already
                 store = stores[kind]
                 mine = [(role, states, action) for planned, role, states, action in plan
                         if planned is store]
@@ -152,12 +218,19 @@ class Worker:
 
     # -- outbox ---------------------------------------------------------------------
 
-    async def _dispatch(self) -> int:
+    async def _dispatch(self, *, scan: bool) -> int:
+        """Send the messages queued for us, and (on a scan, or when a sent message had a
+        follower waiting behind it) the due messages found in the outbox."""
         ready = [*self.s.negotiations.ready, *self.s.transfers.ready]
         self.s.negotiations.ready.clear()
         self.s.transfers.ready.clear()
-        rows = await self.s.outbox.claim_due(self.s.worker_id, seconds=self.s.lease_seconds)
-        rows = [*ready, *(r for r in rows if r.id not in {x.id for x in ready})]
+        rows: list[OutboxRow] = []
+        if scan or self._scan_outbox:
+            self._scan_outbox = False
+            await self._flush_marks()  # a delivered message must not hold up its followers
+            rows = await self.s.outbox.claim_due(self.s.worker_id, seconds=self.s.lease_seconds)
+        ids = {x.id for x in ready}
+        rows = [*ready, *(r for r in rows if r.id not in ids)]
         if not rows:
             return 0
         by_process: dict[str, list[OutboxRow]] = {}
@@ -178,29 +251,60 @@ class Worker:
         except TransportError as exc:
             status = await self.s.outbox.mark_failed(row.id, owner, str(exc), permanent=False)
             if status == DEAD:
+                self._release_follower(row)
                 await self._give_up(row, f"{row.url} unreachable: {exc}")
             return
         if 200 <= response.status < 300:
-            await self.s.outbox.mark_sent(row.id, owner)
-            await self._acknowledged(row, response.body)
+            learned = self._provider_pid(row, response.body)
+            if learned is None and self._defer_marks:
+                # marked sent with the process's next step, or in a batch shortly after
+                self._store(row).delivered.setdefault(row.pid, []).append(row.id)
+                if self._flush_at is None:
+                    loop = asyncio.get_running_loop()
+                    self._flush_at = loop.time() + min(MARK_DELAY, self.s.lease_seconds / 4)
+            elif learned is None:
+                await self.s.outbox.mark_sent(row.id, owner)
+            else:
+                # the ACK of our initiating request names the provider's process id:
+                # recorded with the delivery, in one transaction
+                store = self._store(row)
+                recorded = await self.s.outbox.mark_sent(
+                    row.id, owner, also=lambda session: store.set_remote_pid_in(
+                        session, row.pid, learned, Role.CONSUMER
+                    ),
+                )
+                if recorded:
+                    await self.s.signals.notify()
+            self._release_follower(row)
             return
         reason = _error_reason(response)
         permanent = 400 <= response.status < 500 and response.status not in RETRYABLE_STATUS
         status = await self.s.outbox.mark_failed(row.id, owner, reason, permanent=permanent)
         if status == DEAD:
+            self._release_follower(row)
             await self._give_up(row, reason)
 
-    async def _acknowledged(self, row: OutboxRow, body: Any) -> None:
-        """Learn the provider's process id from the ACK of our initiating request."""
+    def _release_follower(self, row: OutboxRow) -> None:
+        """`row` is out of the way: a message queued behind it is due now."""
+        store = self._store(row)
+        if row.pid in store.followers:
+            store.followers.discard(row.pid)
+            self._scan_outbox = True
+            self.s.signals.wake.set()
+
+    def _store(self, row: OutboxRow) -> Any:
+        return self.s.negotiations if row.process == "negotiation" else self.s.transfers
+
+    @staticmethod
+    def _provider_pid(row: OutboxRow, body: Any) -> str | None:
+        """The provider's process id from the ACK of our initiating request, if it is one."""
+        if "providerPid" in row.body:
+            return None  # not an initiating request: the provider's id is known already
         if not isinstance(body, dict) or not isinstance(body.get("providerPid"), str):
-            return
+            return None
         if body.get("@type") not in ("ContractNegotiation", "TransferProcess"):
-            return
-        store = self.s.negotiations if row.process == "negotiation" else self.s.transfers
-        own = await store.get(row.pid)
-        if own.role == Role.CONSUMER.value and own.remote_pid is None:
-            await store.set_remote_pid(row.pid, body["providerPid"])
-            await self.s.signals.notify()
+            return None
+        return str(body["providerPid"])
 
     async def _give_up(self, row: OutboxRow, reason: str) -> None:
         """The counterparty refused our message for good (or never answered)."""

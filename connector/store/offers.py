@@ -85,6 +85,35 @@ class OfferStore:
 
         return await run_write(self.engine, work)
 
+    async def offer_parts(
+        self, offer_id: str, asset_id: str
+    ) -> tuple[OfferRow, AssetRow, PolicyRow, PolicyRow]:
+        """(offer, asset, access policy, contract policy) read together; `NotFound` if one
+        of them does not exist."""
+        async with session_factory(self.engine)() as session:
+            offer = await session.get(OfferRow, offer_id)
+            if offer is None:
+                raise NotFound(f"no offer {offer_id!r}")
+            asset = await session.get(AssetRow, asset_id)
+            if asset is None:
+                raise NotFound(f"no asset {asset_id!r}")
+            access = await session.get(PolicyRow, offer.access_policy_id)
+            contract = await session.get(PolicyRow, offer.contract_policy_id)
+        if access is None or contract is None:
+            raise NotFound(f"a policy of offer {offer_id!r} is missing")
+        return offer, asset, access, contract
+
+    async def offer_with_contract(self, offer_id: str) -> tuple[OfferRow, PolicyRow]:
+        """(offer, its contract policy) read together; `NotFound` if either is missing."""
+        async with session_factory(self.engine)() as session:
+            offer = await session.get(OfferRow, offer_id)
+            if offer is None:
+                raise NotFound(f"no offer {offer_id!r}")
+            contract = await session.get(PolicyRow, offer.contract_policy_id)
+        if contract is None:
+            raise NotFound(f"no policy {offer.contract_policy_id!r}")
+        return offer, contract
+
     async def get_policy(self, policy_id: str) -> PolicyRow:
         """One policy, or `NotFound`."""
         async with session_factory(self.engine)() as session:

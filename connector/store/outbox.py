@@ -7,18 +7,20 @@ database never send the same message concurrently; a crashed sender's lease simp
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Table, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import aliased
 
-from connector.store.processes import Clock, run_write
+from connector.store.processes import Clock, mark_delivered, run_write
 from connector.store.tables import OutboxRow
 from hinterland.db.engine import session_factory
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,20 @@ class OutboxStore:
                 claimed.append(row)
         return claimed
 
-    async def mark_sent(self, row_id: int, owner: str) -> None:
-        """The counterparty acknowledged the message."""
-        await self._finish(row_id, owner, status=SENT, error=None, next_attempt=None)
+    async def mark_sent(
+        self, row_id: int, owner: str,
+        also: Callable[[AsyncSession], Awaitable[T]] | None = None,
+    ) -> T | None:
+        """The counterparty acknowledged the message; `also` (e.g. recording what the
+        acknowledgement told us) runs in the same transaction, its result is returned."""
+        return await self._finish(
+            row_id, owner, status=SENT, error=None, next_attempt=None, also=also
+        )
+
+    async def mark_sent_many(self, row_ids: Sequence[int], owner: str) -> None:
+        """Several acknowledged messages at once, in one transaction."""
+        if row_ids:
+            await run_write(self.engine, lambda s: mark_delivered(s, row_ids, owner))
 
     async def mark_failed(self, row_id: int, owner: str, error: str, *, permanent: bool) -> str:
         """Record a failed attempt; returns the new status (`pending` again, or `dead`)."""
@@ -123,7 +136,8 @@ class OutboxStore:
         error: str | None,
         next_attempt: float | None,
         attempts: int | None = None,
-    ) -> None:
+        also: Callable[[AsyncSession], Awaitable[T]] | None = None,
+    ) -> T | None:
         values: dict[str, object] = {"status": status, "lease_owner": None, "lease_until": None}
         if error is not None:
             values["last_error"] = error
@@ -132,17 +146,19 @@ class OutboxStore:
         if attempts is not None:
             values["attempts"] = attempts
         else:
-            values["attempts"] = OutboxRow.attempts + 1
+            values["attempts"] = cast(Table, OutboxRow.__table__).c.attempts + 1
 
-        async def work(session: AsyncSession) -> None:
+        table = cast(Table, OutboxRow.__table__)  # a Core UPDATE: no ORM bookkeeping
+
+        async def work(session: AsyncSession) -> T | None:
             await session.execute(
-                update(OutboxRow)
-                .where(and_(OutboxRow.id == row_id, OutboxRow.lease_owner == owner))
+                update(table)
+                .where(and_(table.c.id == row_id, table.c.lease_owner == owner))
                 .values(**values)
-                .execution_options(synchronize_session=False)
             )
+            return None if also is None else await also(session)
 
-        await run_write(self.engine, work)
+        return await run_write(self.engine, work)
 
     async def pending(self, *, pid: str | None = None) -> Sequence[OutboxRow]:
         """Messages not yet acknowledged (all, or of one process)."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -29,12 +29,20 @@ from connector.statemachine import (
     next_negotiation_state,
     next_transfer_state,
 )
-from connector.store.tables import NegotiationRow, OutboxRow, TransferRow
+from connector.store import replay
+from connector.store.tables import (
+    AgreementRow,
+    AssetRow,
+    NegotiationRow,
+    OutboxRow,
+    TransferRow,
+)
 from hinterland.db.base import Base
 from hinterland.db.engine import session_factory
 from hinterland.errors import Conflict, NotFound, StorageError
 
 Clock = Callable[[], float]
+_OUTBOX = cast(Table, OutboxRow.__table__)
 T = TypeVar("T")
 RowT = TypeVar("RowT", NegotiationRow, TransferRow)
 
@@ -60,13 +68,22 @@ class Transition(Generic[RowT]):
 async def run_write(
     engine: AsyncEngine, work: Callable[[AsyncSession], Awaitable[T]], *, attempts: int = 8
 ) -> T:
-    """Run `work` in a transaction, retrying lost optimistic races and SQLite lock waits."""
+    """Run `work` in a transaction, retrying lost optimistic races and SQLite lock waits.
+
+    The first write of a request that deferred its token's replay mark records the mark in
+    the same transaction (`connector.store.replay`); `AuthenticationError` on a replay."""
     factory = session_factory(engine)
     delay = 0.005
+    mark = replay.pending()
     for attempt in range(attempts):
         try:
             async with factory() as session, session.begin():
-                return await work(session)
+                if mark is not None:
+                    await replay.write_in(session, mark)
+                result = await work(session)
+            if mark is not None:
+                mark.written = True
+            return result
         except (_Retry, OperationalError) as exc:
             if isinstance(exc, OperationalError) and "locked" not in str(exc).lower():
                 raise StorageError(f"database error: {exc.orig}") from exc
@@ -79,29 +96,55 @@ async def run_write(
     raise AssertionError("unreachable")
 
 
+async def settle_replay(engine: AsyncEngine) -> None:
+    """Commit the current request's deferred token replay mark now, if it is still pending
+    (before a side effect outside `run_write`); `AuthenticationError` on a replay."""
+    if replay.pending() is not None:
+        await run_write(engine, _nothing)  # run_write writes the mark
+
+
+async def _nothing(session: AsyncSession) -> None:
+    return None
+
+
 class _Retry(Exception):
     """Internal: an optimistic update lost a race; re-read and try again."""
 
 
-def _enqueue(
+async def mark_delivered(session: AsyncSession, row_ids: Sequence[int], owner: str) -> None:
+    """Mark outbox messages `owner` delivered (the counterparty acknowledged them) as sent,
+    in `session`'s transaction."""
+    await session.execute(
+        update(_OUTBOX)
+        .where(_OUTBOX.c.id.in_(list(row_ids)), _OUTBOX.c.lease_owner == owner)
+        .values(status="sent", lease_owner=None, lease_until=None,
+                attempts=_OUTBOX.c.attempts + 1)
+    )
+
+
+async def _enqueue(
     session: AsyncSession, process: str, pid: str, now: float, out: Outbound,
     lease: tuple[str, float] | None = None,
 ) -> OutboxRow:
-    row = OutboxRow(
-        process=process,
-        pid=pid,
-        url=out.url,
-        audience=out.audience,
-        body=out.body,
-        status="pending",
-        attempts=0,
-        next_attempt=now,
-        created_at=now,
-    )
-    if lease is not None:  # this replica sends it right after the commit
-        row.lease_owner, row.lease_until = lease[0], now + lease[1]
-    session.add(row)
-    return row
+    """Queue `out` in `session`'s transaction (a Core INSERT: no unit of work to flush);
+    returns a detached row for `ready`."""
+    values: dict[str, Any] = {
+        "process": process,
+        "pid": pid,
+        "url": out.url,
+        "audience": out.audience,
+        "body": out.body,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt": now,
+        "created_at": now,
+        # leased: this replica sends it right after the commit
+        "lease_owner": lease[0] if lease is not None else None,
+        "lease_until": now + lease[1] if lease is not None else None,
+    }
+    result = await session.execute(insert(_OUTBOX).values(**values))
+    row_id = result.inserted_primary_key[0]  # type: ignore[attr-defined]
+    return OutboxRow(id=row_id, last_error=None, **values)
 
 
 class InTransactionAudit(Protocol):
@@ -138,8 +181,25 @@ class _ProcessStore(Generic[RowT]):
         """(worker id, lease seconds): outbound messages of a step are leased to this
         replica's worker and handed to it in `ready`, so it sends them without a query."""
         self.ready: list[OutboxRow] = []
+        self.due_states: frozenset[tuple[str, str]] = frozenset()
+        """(role, state) pairs our running worker acts on (set by `Worker.run`). A step
+        into one of them leases the process to that worker in the same UPDATE and hands
+        the row over in `due`, so the worker acts without a claiming query."""
+        self.due: list[RowT] = []
+        self.followers: set[str] = set()
+        """Processes with a queued message left unleased behind an older unsent one: once
+        the older one is sent, the worker looks for the follower in the outbox."""
+        self.delivered: dict[str, list[int]] = {}
+        """Outbox messages (by process) our worker delivered but has not marked sent yet:
+        the process's next step marks them in its own transaction, else the worker marks
+        them in a batch shortly after (a crash in between only delivers them again, which
+        the idempotent DSP endpoints absorb)."""
 
-    async def _audit(self, session: AsyncSession, row: RowT, event: str) -> None:
+    async def _audit(
+        self, session: AsyncSession, row: RowT, event: str,
+        records: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    ) -> None:
+        await self._records(session, records)
         if self.audit is None:
             return
         try:
@@ -149,6 +209,23 @@ class _ProcessStore(Generic[RowT]):
             })
         except IntegrityError:
             raise _Retry() from None  # another writer took this audit seq: redo the step
+
+    async def _records(
+        self, session: AsyncSession, records: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> None:
+        if self.audit is None:
+            return
+        try:
+            for kind, data in records:  # e.g. the policy decision that led to this step
+                await self.audit.append_in(session, kind, data)
+        except IntegrityError:
+            raise _Retry() from None  # another writer took this audit seq: redo the step
+
+    def _handoff(self, role: str, state: str, now: float) -> tuple[str, float] | None:
+        """The lease to give our worker when a step leaves a process in `state`."""
+        if self.sender is None or (role, state) not in self.due_states:
+            return None
+        return self.sender[0], now + self.sender[1]
 
     # -- reading --------------------------------------------------------------------
 
@@ -182,8 +259,15 @@ class _ProcessStore(Generic[RowT]):
 
     # -- writing --------------------------------------------------------------------
 
-    async def create(self, row: RowT, outbound: Sequence[Outbound] = ()) -> RowT:
+    async def create(
+        self, row: RowT, outbound: Sequence[Outbound] = (), *,
+        records: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    ) -> RowT:
         """Insert a new process (and its first outbound messages).
+
+        `records` are audit entries (e.g. the policy decision that admitted the process)
+        appended before the creation's own entry, in the same transaction; without an
+        in-transaction audit log the caller records them itself.
 
         If the counterparty already created this process (same `remote_pid`), the existing
         row is returned instead: the initiating message was re-delivered.
@@ -191,6 +275,9 @@ class _ProcessStore(Generic[RowT]):
         now = self.clock()
         row.created_at = row.updated_at = now
         row.version = 1
+        handoff = self._handoff(row.role, row.state, now)
+        if handoff is not None:
+            row.lease_owner, row.lease_until = handoff
 
         queued: list[OutboxRow] = []
 
@@ -199,19 +286,27 @@ class _ProcessStore(Generic[RowT]):
             session.add(row)
             for index, out in enumerate(outbound):
                 lease = self.sender if index == 0 else None  # later ones wait their turn
-                queued.append(_enqueue(session, self.process, row.pid, now, out, lease))
+                queued.append(await _enqueue(session, self.process, row.pid, now, out, lease))
             await session.flush()
-            await self._audit(session, row, _INITIAL_EVENT.get((self.process, row.state), ""))
+            await self._audit(
+                session, row, _INITIAL_EVENT.get((self.process, row.state), ""), records
+            )
             return row
 
         try:
             created = await run_write(self.engine, work)
             self.ready.extend(r for r in queued if r.lease_owner is not None)
+            if len(queued) > 1:
+                self.followers.add(row.pid)
+            if handoff is not None:
+                self.due.append(created)
             return created
         except IntegrityError as exc:
             if row.remote_pid is not None:
                 existing = await self.find_remote(Role(row.role), row.counterparty, row.remote_pid)
                 if existing is not None:
+                    if records:  # the decision was taken all the same
+                        await run_write(self.engine, lambda s: self._records(s, records))
                     return existing
             async with session_factory(self.engine)() as session:
                 if await session.get(self.table, row.pid) is not None:
@@ -234,9 +329,12 @@ class _ProcessStore(Generic[RowT]):
         outbound: Sequence[Outbound] = (),
         check: Callable[[RowT], None] | None = None,
         extra: Sequence[Base] = (),
+        records: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> Transition[RowT]:
         """Move process `pid` by `event` sent by `sender`, writing `updates` and queueing
-        `outbound` in the same transaction (and inserting the `extra` rows, e.g. an agreement).
+        `outbound` in the same transaction (and inserting the `extra` rows, e.g. an agreement,
+        and appending the audit `records`, e.g. the policy decision behind the step, before
+        the transition's own entry).
 
         A duplicate (the process is already where `event` leads) changes nothing and queues
         nothing. `check(row)` may raise to refuse the step (e.g. the wrong counterparty).
@@ -244,69 +342,102 @@ class _ProcessStore(Generic[RowT]):
         """
         t = self.table
         queued: list[OutboxRow] = []
+        waits: list[bool] = []
+        handed: list[bool] = []
+
+        marked: list[int] = []
 
         async def work(session: AsyncSession) -> Transition[RowT]:
             queued.clear()
+            waits.clear()
+            handed.clear()
+            marked[:] = self.delivered.get(pid, ())
             row = await session.get(t, pid, populate_existing=True)
             if row is None:
                 raise NotFound(f"no {self.process} {pid!r}")
             if check is not None:
                 check(row)
+            if marked and self.sender is not None:
+                await mark_delivered(session, marked, self.sender[0])
             if self._duplicate(row.state, event):
+                await self._records(session, records)  # the decision was taken all the same
                 return Transition(row, False, row.state)
             target = self._next(row.state, event, sender)
             now = self.clock()
-            # a completed step also ends the lease of whoever worked on it
+            # a completed step also ends the lease of whoever worked on it, or hands the
+            # process to our worker when it waits for it next
+            handoff = self._handoff(row.role, target, now)
+            handed.append(handoff is not None)
+            owner, until = handoff or (None, None)
             values = {**(updates or {}), "state": target, "updated_at": now,
-                      "lease_owner": None, "lease_until": None}
+                      "lease_owner": owner, "lease_until": until}
             values["version"] = row.version + 1
+            table = cast(Table, t.__table__)  # Core statements: no ORM bookkeeping
             result = await session.execute(
-                update(t)
-                .where(t.pid == pid, t.version == row.version)
+                update(table)
+                .where(table.c.pid == pid, table.c.version == row.version)
                 .values(**values)
-                .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 raise _Retry()
             lease = self.sender
             if lease is not None and outbound:
                 waiting = await session.execute(
-                    select(OutboxRow.id)
-                    .where(OutboxRow.pid == pid, OutboxRow.status == "pending")
+                    select(_OUTBOX.c.id)
+                    .where(_OUTBOX.c.pid == pid, _OUTBOX.c.status == "pending")
                     .limit(1)
                 )
                 if waiting.first() is not None:
                     lease = None  # an older message goes first; the worker's scan sends ours
+                    waits.append(True)
             for index, out in enumerate(outbound):
-                queued.append(_enqueue(session, self.process, pid, now, out,
-                                       lease if index == 0 else None))
+                queued.append(await _enqueue(session, self.process, pid, now, out,
+                                             lease if index == 0 else None))
             for item in extra:
                 session.add(item)
             previous = row.state
             session.expunge(row)  # mirror the UPDATE without reading the row back
             for key, value in values.items():
                 setattr(row, key, value)
-            await self._audit(session, row, str(getattr(event, "value", event)))
+            await self._audit(session, row, str(getattr(event, "value", event)), records)
             return Transition(row, True, previous)
 
         step = await run_write(self.engine, work)
+        if marked:
+            self.forget_delivered(pid, marked)
         if step.changed:
             self.ready.extend(r for r in queued if r.lease_owner is not None)
+            if waits or len(queued) > 1:
+                self.followers.add(pid)
+            if any(handed):
+                self.due.append(step.row)
         return step
 
-    async def set_remote_pid(self, pid: str, remote_pid: str) -> None:
-        """Record the counterparty's id for our process, if not known yet."""
-        t = self.table
+    def forget_delivered(self, pid: str, row_ids: Sequence[int]) -> None:
+        """Messages of `pid` that are marked sent now."""
+        left = [i for i in self.delivered.get(pid, ()) if i not in row_ids]
+        if left:
+            self.delivered[pid] = left
+        else:
+            self.delivered.pop(pid, None)
 
-        async def work(session: AsyncSession) -> None:
-            await session.execute(
-                update(t)
-                .where(t.pid == pid, t.remote_pid.is_(None))
-                .values(remote_pid=remote_pid)
-                .execution_options(synchronize_session=False)
-            )
+    async def set_remote_pid(self, pid: str, remote_pid: str, *, role: Role | None = None) -> bool:
+        """Record the counterparty's id for our process (of `role`, if given), if not known
+        yet. True if it was recorded now."""
+        return await run_write(
+            self.engine, lambda session: self.set_remote_pid_in(session, pid, remote_pid, role)
+        )
 
-        await run_write(self.engine, work)
+    async def set_remote_pid_in(
+        self, session: AsyncSession, pid: str, remote_pid: str, role: Role | None = None
+    ) -> bool:
+        """`set_remote_pid` within the caller's transaction."""
+        t = cast(Table, self.table.__table__)
+        where = [t.c.pid == pid, t.c.remote_pid.is_(None)]
+        if role is not None:
+            where.append(t.c.role == role.value)
+        result = await session.execute(update(t).where(*where).values(remote_pid=remote_pid))
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def abandon(self, pid: str, reason: str) -> bool:
         """Mark a process TERMINATED locally because the counterparty cannot be reached or
@@ -453,6 +584,26 @@ class TransferStore(_ProcessStore[TransferRow]):
 
     def _duplicate(self, current: str, event: Any) -> bool:
         return is_duplicate_transfer(TransferState(current), TransferEvent(event))
+
+    async def by_token_hash_with(
+        self, token_hash: str
+    ) -> tuple[TransferRow, AgreementRow | None, AssetRow | None] | None:
+        """`by_token_hash`, with the transfer's agreement and its asset read in the same
+        session (None where one is missing)."""
+        async with session_factory(self.engine)() as session:
+            row = (
+                await session.execute(
+                    select(TransferRow).where(
+                        TransferRow.token_hash == token_hash,
+                        TransferRow.role == Role.PROVIDER.value,
+                    )
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                return None
+            agreement = await session.get(AgreementRow, (row.agreement_id, row.role))
+            asset = None if agreement is None else await session.get(AssetRow, agreement.asset_id)
+        return row, agreement, asset
 
     async def by_token_hash(self, token_hash: str) -> TransferRow | None:
         """The provider-side transfer whose data-plane token hashes to `token_hash`."""

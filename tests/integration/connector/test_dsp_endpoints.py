@@ -499,6 +499,45 @@ async def test_replayed_expired_and_missing_tokens_are_refused(edge: Edge) -> No
     assert none.status_code == 401 and none.json()["@type"] == "CatalogError"
 
 
+async def test_a_replayed_token_changes_nothing(edge: Edge) -> None:
+    """The token's replay mark commits with the message's transition: a token seen once,
+    whether its request moved a process, failed, or changed nothing, opens nothing else."""
+    agreed = await edge.negotiation("AGREED")
+    verification = example("negotiation/example/contract-agreement-verification-message.json")
+    verification.update(providerPid=agreed.pid, consumerPid=agreed.remote_pid)
+    token = edge.peer.issuer.issue(PROVIDER_DID)
+    path = f"/negotiations/{agreed.pid}/agreement/verification"
+    _ok(await edge.peer.post(path, verification, token=token), 200, "ContractNegotiation")
+    # the same token on another message of another process: refused, no effect
+    other = await edge.negotiation("REQUESTED")
+    termination = example("negotiation/example/contract-negotiation-termination-message.json")
+    termination.update(providerPid=other.pid, consumerPid=other.remote_pid)
+    replayed = await edge.peer.post(
+        f"/negotiations/{other.pid}/termination", termination, token=token
+    )
+    assert replayed.status_code == 401 and "replay" in replayed.json()["reason"][0]
+    assert (await edge.services.negotiations.get(other.pid)).state == "REQUESTED"
+    # a request that failed (illegal transition) has used its token all the same
+    event = example("negotiation/example/contract-negotiation-event-message.json")
+    event.update(providerPid=other.pid, consumerPid=other.remote_pid)
+    failed_token = edge.peer.issuer.issue(PROVIDER_DID)
+    failed = await edge.peer.post(f"/negotiations/{other.pid}/events", event, token=failed_token)
+    assert failed.status_code == 400
+    again = await edge.peer.post(
+        f"/negotiations/{other.pid}/termination", termination, token=failed_token
+    )
+    assert again.status_code == 401
+    assert (await edge.services.negotiations.get(other.pid)).state == "REQUESTED"
+    # a duplicate message (nothing to change) uses its token too
+    duplicate_token = edge.peer.issuer.issue(PROVIDER_DID)
+    _ok(await edge.peer.post(path, verification, token=duplicate_token), 200,
+        "ContractNegotiation")
+    assert (await edge.peer.post(
+        f"/negotiations/{other.pid}/termination", termination, token=duplicate_token
+    )).status_code == 401
+    assert (await edge.services.negotiations.get(other.pid)).state == "REQUESTED"
+
+
 async def test_bad_bodies_are_4xx_with_a_reason(edge: Edge) -> None:
     response = await edge.client.post(
         "/dsp/2025-1/negotiations/request",

@@ -6,9 +6,11 @@ import time
 
 import jwt
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from connector.identity import TokenIssuer, TokenVerifier
+from connector.store import replay
+from connector.store.processes import run_write
 from hinterland.did import DidResolver, did_web_document
 from hinterland.errors import AuthenticationError, KeyMaterialError
 from hinterland.keys import PrivateKey
@@ -102,3 +104,36 @@ def test_issuer_refuses_unsuitable_keys() -> None:
         TokenIssuer(PrivateKey.generate("p256"), CALLER)
     with pytest.raises(KeyMaterialError, match="lifetime"):
         TokenIssuer(PrivateKey.generate(), CALLER, lifetime=600)
+
+
+async def test_a_deferred_mark_commits_with_the_first_write(
+    engine: AsyncEngine, key: PrivateKey
+) -> None:
+    verifier = _verifier(engine, key)
+    token = TokenIssuer(key, CALLER).issue(PROVIDER)
+    await verifier.verify(f"Bearer {token}", defer=True)
+    assert replay.pending() is not None
+
+    async def work(session: AsyncSession) -> None:
+        return None
+
+    await run_write(engine, work)  # the request's write takes the mark along
+    assert replay.pending() is None
+    await verifier.settle()  # nothing left to write
+    replay.forget()
+    with pytest.raises(AuthenticationError, match="replay"):
+        await _verifier(engine, key).verify(f"Bearer {token}")  # another replica
+
+
+async def test_a_deferred_mark_without_a_write_is_settled(
+    engine: AsyncEngine, key: PrivateKey
+) -> None:
+    verifier = _verifier(engine, key)
+    token = TokenIssuer(key, CALLER).issue(PROVIDER)
+    await verifier.verify(f"Bearer {token}", defer=True)
+    await verifier.settle()
+    replay.forget()
+    await verifier.verify(f"Bearer {token}", defer=True)  # the signature etc. still pass...
+    with pytest.raises(AuthenticationError, match="replay"):
+        await verifier.settle()  # ...but the mark collides
+    replay.forget()

@@ -63,3 +63,43 @@ async def test_fifty_concurrent_prints_grant_exactly_three(edge: Edge) -> None: 
     assert all("print count 3 of 3" in r for r in reasons), reasons
     transfers = await edge.services.transfers.recent(limit=100)
     assert sorted(t.params["use"] for t in transfers) == [1, 2, 3]
+
+
+async def test_a_replayed_print_request_spends_no_print(edge: Edge) -> None:  # noqa: F811
+    """The token of a counted transfer request is on record before the count is spent: the
+    same token on a second request is refused without using up a print."""
+    negotiation = await edge.negotiation("FINALIZED")
+    agreement = m.Agreement(
+        id=f"urn:uuid:{uuid.uuid4()}",
+        target="urn:asset:pcf",
+        assigner=PROVIDER_DID,
+        assignee=CONSUMER_DID,
+        timestamp="2026-01-01T00:00:00Z",
+        permission=PRINT_LICENCE["permission"],
+    )
+    async with session_factory(edge.services.engine)() as session, session.begin():
+        session.add(
+            AgreementRow(
+                id=agreement.id, role="provider", negotiation_pid=negotiation.pid,
+                asset_id="urn:asset:pcf", provider=PROVIDER_DID, consumer=CONSUMER_DID,
+                policy=agreement.to_json(), created_at=time.time(),
+            )
+        )
+    claims = edge.app.state.connector._claims_cache
+    claims[CONSUMER_DID] = (time.monotonic() + 600, {"spatial": "DE"})
+
+    def request() -> dict[str, object]:
+        return m.TransferRequestMessage(
+            consumerPid=f"urn:uuid:{uuid.uuid4()}", agreementId=agreement.id,
+            format="HttpData-PULL", callbackAddress="http://print.test/cb", action="print",
+            purpose="prototyping",
+        ).to_json()
+
+    token = edge.peer.issuer.issue(PROVIDER_DID)
+    assert (await edge.peer.post("/transfers/request", request(), token=token)).status_code == 201
+    replayed = await edge.peer.post("/transfers/request", request(), token=token)
+    assert replayed.status_code == 401 and "replay" in replayed.json()["reason"][0]
+    second = await edge.peer.post("/transfers/request", request())
+    assert second.status_code == 201
+    transfers = await edge.services.transfers.recent(limit=10)
+    assert sorted(t.params["use"] for t in transfers) == [1, 2]  # the replay spent nothing
