@@ -26,6 +26,7 @@ from catalog.filelock import FileLock
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
 from catalog.search_cache import SearchCache
+from catalog.terms import value_terms
 from catalog.text import index_text
 from hinterland.db import session_factory
 from hinterland.errors import NotFound
@@ -314,6 +315,7 @@ class CatalogStore:
 
     async def _index(self, session: AsyncSession, rows: list[tuple[EntryRow, NewEntry]]) -> None:
         values: list[dict[str, Any]] = []
+        texts: list[dict[str, Any]] = []
         for row, new in rows:
             mine: dict[tuple[str, str], str] = {}
             for field in MULTI_FIELDS:
@@ -323,12 +325,14 @@ class CatalogStore:
                 {"entry_row": row.row_id, "field": field, "norm": norm, "value": value}
                 for (field, norm), value in mine.items()
             ]
+            texts.append({"r": row.row_id, "t": row.blob.search_text, "v": value_terms(mine)})
         if values:  # one executemany round trip instead of one insert per value
             await session.execute(sa.insert(EntryValueRow), values)
-        texts = [{"r": row.row_id, "t": row.blob.search_text} for row, _ in rows]
         if self.sqlite:
             await session.execute(
-                sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
+                sa.text(
+                    "INSERT INTO catalog_entries_fts(rowid, search_text, terms) VALUES (:r, :t, :v)"
+                ),
                 texts,
             )
         else:
