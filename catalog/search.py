@@ -28,7 +28,7 @@ MAX_FILTER_VALUES = 20
 MAX_FACET_VALUES = 25
 COUNT_CAP = 10_000
 FACET_SAMPLE = 1_000
-FIRST_PASS = 1_000  # matches of every status a facet computation reads at first
+FIRST_PASS = 3_000  # matches of every status a facet computation reads at first
 
 
 @dataclass
@@ -223,7 +223,7 @@ class _Matches:
             if store.sqlite and (words or filters) and (words or not query.q.strip())
             else None
         )
-        self._scope: tuple[str, sa.Select[Any] | None] | None = None
+        self._scope: tuple[str, sa.Select[Any] | None, int] | None = None
 
     @property
     def wanted_statuses(self) -> list[str]:
@@ -242,8 +242,8 @@ class _Matches:
             statement = self._fts_select(sa.select(_FTS.c.rowid, status), joined=True)
             if self.query.issuers:
                 statement = statement.where(e.issuer.in_(self.query.issuers))
-        rows = await self.session.execute(statement.limit(limit))
-        return [(int(row_id), str(value)) for row_id, value in rows]
+        result = await self.session.execute(statement.limit(limit))
+        return [(row[0], row[1]) for row in result.all()]  # all(): no fetch per row
 
     async def wanted(self, limit: int, before: int | None = None) -> list[int]:
         """Row ids of the newest `limit` matches (of the wanted statuses), below `before`."""
@@ -261,7 +261,20 @@ class _Matches:
 
     async def count(self) -> int:
         """Matches, counted up to COUNT_CAP + 1."""
-        capped = (await self._wanted()).limit(COUNT_CAP + 1).subquery()
+        if self.fts is not None and not self.query.issuers:
+            kind, _, unwanted = await self._status_scope()
+            if kind == "not in":
+                # At most `unwanted` matches have a status not asked for: when FTS5 alone
+                # finds more than COUNT_CAP beyond those, the total is past the cap, known
+                # without filtering each match by status.
+                plain = self._fts_select(sa.select(_FTS.c.rowid), joined=False)
+                found = await self._count(plain, COUNT_CAP + 1 + unwanted)
+                if found - unwanted > COUNT_CAP:
+                    return COUNT_CAP + 1
+        return await self._count(await self._wanted(), COUNT_CAP + 1)
+
+    async def _count(self, statement: sa.Select[Any], cap: int) -> int:
+        capped = statement.limit(cap).subquery()
         return int(await self.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
 
     async def _wanted(self) -> sa.Select[Any]:
@@ -269,7 +282,7 @@ class _Matches:
         if self.fts is None:
             conditions = _conditions(self.store, self.query, self.now, newest_first=True)
             return sa.select(e.row_id).where(*conditions).order_by(e.row_id.desc())
-        kind, ids = await self._status_scope()
+        kind, ids, _ = await self._status_scope()
         joined = kind == "join" or bool(self.query.issuers)
         statement = self._fts_select(sa.select(_FTS.c.rowid), joined=joined)
         if self.query.issuers:
@@ -296,22 +309,23 @@ class _Matches:
             .order_by(_FTS.c.rowid.desc())
         )
 
-    async def _status_scope(self) -> tuple[str, sa.Select[Any] | None]:
+    async def _status_scope(self) -> tuple[str, sa.Select[Any] | None, int]:
         """How FTS5 matches are held to the wanted statuses: `all` (every status is),
         `not in` / `in` a list of row ids (of the statuses not wanted / wanted, whichever
-        has at most LIST_CAP entries) or, when both are larger, `join` (look each up)."""
+        has at most LIST_CAP entries) or, when both are larger, `join` (look each up); and
+        how many entries the list holds."""
         if self._scope is None:
             wanted = set(self.wanted_statuses)
             others: list[str] = [s for s in STATUSES if s not in wanted]
-            self._scope = ("all", None)
+            self._scope = ("all", None, 0)
             if others:
-                self._scope = ("join", None)
+                self._scope = ("join", None, 0)
                 for kind, statuses in (("not in", others), ("in", sorted(wanted))):
                     ids = sa.select(EntryRow.row_id).where(status_condition(statuses, self.now))
                     capped = ids.limit(LIST_CAP + 1).subquery()
                     size = await self.session.scalar(sa.select(sa.func.count()).select_from(capped))
                     if int(size or 0) <= LIST_CAP:
-                        self._scope = (kind, ids)
+                        self._scope = (kind, ids, int(size or 0))
                         break
         return self._scope
 
@@ -381,11 +395,13 @@ async def _facets(
     sampled = len(rows) > FACET_SAMPLE
     for _, status in rows[:FACET_SAMPLE]:
         counts["status"][status] = counts["status"].get(status, 0) + 1
+    wanted = set(matches.wanted_statuses)
+    every = [row_id for row_id, status in rows if status in wanted]
     if len(rows) <= FIRST_PASS:
-        wanted = set(matches.wanted_statuses)
-        every = [row_id for row_id, status in rows if status in wanted]
         matching, total = every[:FACET_SAMPLE], len(every)
-    else:
+    elif len(every) >= FACET_SAMPLE:
+        matching, total = every[:FACET_SAMPLE], await matches.count()
+    else:  # few wanted among many others: look further back
         matching, total = await matches.newest(FACET_SAMPLE)
     complete = total <= FACET_SAMPLE
     if matching:
