@@ -271,7 +271,12 @@ class _Matches:
                 found = await self._count(plain, COUNT_CAP + 1 + unwanted)
                 if found - unwanted > COUNT_CAP:
                     return COUNT_CAP + 1
-        return await self._count(await self._wanted(), COUNT_CAP + 1)
+        wanted = await self._wanted()
+        if self.fts is None:
+            # No order: PostgreSQL then stops its bitmap scan at the cap instead of
+            # sorting every match first (56 -> 20 ms for half the catalog).
+            wanted = wanted.order_by(None)
+        return await self._count(wanted, COUNT_CAP + 1)
 
     async def _count(self, statement: sa.Select[Any], cap: int) -> int:
         capped = statement.limit(cap).subquery()
