@@ -138,7 +138,7 @@ class CatalogService:
 def _size_sqlite_cache(engine: AsyncEngine) -> None:
     """A 32 MiB page cache per connection instead of SQLite's 2 MiB: a search looks up
     entries by row id all over `catalog_entries`, and with 100,000 entries each look-up
-    missed the small cache and read its page from the OS again (ADR catalog-0007)."""
+    missed the small cache and read its page from the OS again (ADR catalog-0008)."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

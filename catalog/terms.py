@@ -4,7 +4,7 @@ Besides its row in `catalog_entry_values`, every (field, norm) value of an entry
 token in the `terms` column of the FTS5 table `catalog_entries_fts`. A search with words
 and filters then becomes one FTS5 expression, which FTS5 answers by merging sorted
 doclists, newest first, and stops after a page -- instead of SQL joining sets of row ids
-that it first has to collect in full (ADR catalog-0007).
+that it first has to collect in full (ADR catalog-0008).
 
 A term is `v` and the hex of `field U+001F norm` in UTF-8: lossless (two values share a
 term only if they are equal), made of letters and digits only (one token for the
