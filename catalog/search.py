@@ -259,11 +259,12 @@ class _Matches:
         ids = await self.wanted(limit)
         return ids, len(ids) if len(ids) < limit else await self.count()
 
-    async def count(self) -> int:
-        """Matches, counted up to COUNT_CAP + 1."""
+    async def count(self, expected: float | None = None) -> int:
+        """Matches, counted up to COUNT_CAP + 1. `expected`, a rough guess of the number
+        of matches of every status, only picks how to count."""
         if self.fts is not None and not self.query.issuers:
             kind, _, unwanted = await self._status_scope()
-            if kind == "not in":
+            if kind == "not in" and (expected is None or expected > COUNT_CAP + unwanted):
                 # At most `unwanted` matches have a status not asked for: when FTS5 alone
                 # finds more than COUNT_CAP beyond those, the total is past the cap, known
                 # without filtering each match by status.
@@ -405,7 +406,9 @@ async def _facets(
     if len(rows) <= FIRST_PASS:
         matching, total = every[:FACET_SAMPLE], len(every)
     elif len(every) >= FACET_SAMPLE:
-        matching, total = every[:FACET_SAMPLE], await matches.count()
+        # The first pass's share of the row ids it spans guesses how many match in all.
+        span = rows[0][0] - rows[-1][0] + 1
+        matching, total = every[:FACET_SAMPLE], await matches.count(len(rows) * rows[0][0] / span)
     else:  # few wanted among many others: look further back
         matching, total = await matches.newest(FACET_SAMPLE)
     complete = total <= FACET_SAMPLE
@@ -415,7 +418,7 @@ async def _facets(
         field: sa.ColumnElement[str] = (
             sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
         )
-        value_rows = await session.execute(
+        values = (
             sa.select(v.field, sa.func.min(v.value), sa.func.count())
             .where(
                 _among(v.entry_row, matching, store.sqlite),
@@ -423,14 +426,13 @@ async def _facets(
             )
             .group_by(v.field, v.norm)
         )
-        for name, value, count in value_rows:
-            counts[name][value] = int(count)
-        issuer_rows = await session.execute(
-            sa.select(e.issuer, sa.func.count())
+        issuers = (
+            sa.select(sa.literal("issuer", sa.String()), e.issuer, sa.func.count())
             .where(_among(e.row_id, matching, store.sqlite))
             .group_by(e.issuer)
         )
-        counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
+        for name, value, count in (await session.execute(sa.union_all(values, issuers))).all():
+            counts[name][value] = int(count)
     facets = {
         name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
         for name, values in counts.items()
