@@ -28,7 +28,7 @@ MAX_FILTER_VALUES = 20
 MAX_FACET_VALUES = 25
 COUNT_CAP = 10_000
 FACET_SAMPLE = 1_000
-FIRST_PASS = 3_000  # matches of every status a facet computation reads at first
+FIRST_PASS = 1_200  # matches of every status a facet computation reads at first
 
 
 @dataclass
