@@ -52,12 +52,11 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="worker processes")] = None,
 ) -> None:
     """Start the catalog (FastAPI on uvicorn)."""
-    import uvicorn
-
     from catalog.credentials import KernelSigner
     from catalog.settings import CatalogSettings
     from hinterland.db import migrate
     from hinterland.settings import load_settings
+    from hinterland.web.workers import serve as serve_workers
 
     settings = load_settings(CatalogSettings, config_file=config, secrets_dir=secrets_dir)
     options = settings.catalog
@@ -72,12 +71,10 @@ def serve(
     bind_host = host or options.host
     bind_port = options.port if port is None else port
     console.print(f"catalog {signer.did} on http://{bind_host}:{bind_port}", highlight=False)
-    uvicorn.run(
+    serve_workers(
         "catalog.cli:app_factory",
-        factory=True,
         host=bind_host,
         port=bind_port,
         workers=workers or options.workers,
         log_level=settings.log_level.lower(),
-        log_config=None,  # each worker sends JSON lines through hinterland.web.logging
     )

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 try:
@@ -38,6 +38,19 @@ class FileLock:
             self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             weakref.finalize(self, os.close, self._fd)
         return self._fd
+
+    @contextmanager
+    def hold_blocking(self) -> Iterator[None]:
+        """Hold the lock for the block, waiting in this thread (for a writer thread)."""
+        if fcntl is None:
+            yield
+            return
+        fd = self._open()
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     @asynccontextmanager
     async def hold(self) -> AsyncIterator[None]:

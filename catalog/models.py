@@ -3,11 +3,13 @@ SQLite and a `tsvector` column on PostgreSQL, both created by the `catalog_0001`
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.records import Entry, aware
 from hinterland.db import Base
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -109,3 +111,33 @@ class PeerRow(Base):
     cursor: Mapped[int] = mapped_column(BigId, default=0)
     last_success: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(sa.Text())
+
+
+def row_to_entry(row: EntryRow, now: datetime) -> Entry:
+    """Build the public record, applying expiry at read time."""
+    status = row.status
+    valid_until = aware(row.valid_until)
+    if status == "active" and valid_until is not None and valid_until <= now:
+        status = "expired"
+    return Entry(
+        id=row.id,
+        issuer=row.issuer,
+        subject_id=row.subject_id,
+        types=json.loads(row.types),
+        status=status,  # type: ignore[arg-type]
+        document=row.blob.document,
+        sha256=row.sha256,
+        name=row.name,
+        description=row.description,
+        claims=json.loads(row.claims),
+        issued=aware(row.issued),
+        valid_until=valid_until,
+        origin=row.origin,
+        created=aware(row.created) or now,
+        updated=aware(row.updated) or now,
+        report=json.loads(row.blob.report),
+        compliance=json.loads(row.blob.compliance) if row.blob.compliance else None,
+        revocation=json.loads(row.blob.revocation) if row.blob.revocation else None,
+        superseded_by=row.superseded_by,
+        row_id=row.row_id,
+    )

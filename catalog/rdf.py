@@ -8,7 +8,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from hinterland.jsonld import DocumentLoader, canonicalize, expand
+from hinterland.jsonld import DocumentLoader, expand
+from hinterland.jsonld.canon import canonicalize_walked
+from hinterland.jsonld.nodes import nested_nodes
 from hinterland.jsonld.processing import pyld_errors
 
 PROOF = "https://w3id.org/security#proof"
@@ -27,11 +29,16 @@ def rdf_forms(document: dict[str, Any], loader: DocumentLoader) -> RdfForms:
     """Canonical SHA-256 (RDFC-1.0 of the whole signed document), the expanded form and
     the claims graph (every quad except those inside proof graphs), for SPARQL.
 
+    The expanded form comes from the quads of the canonicalization when the direct JSON-LD
+    walk made them and they form a tree (nested as expansion nests them), else from pyld's
+    expansion.
+
     Raises `JsonLdError` (or a subclass) when the document cannot be processed.
     """
     with pyld_errors("canonicalize"):
-        nquads = canonicalize(document, loader=loader)
-    expanded = expand(document, loader)
+        nquads, quads = canonicalize_walked(document, loader)
+    nested = nested_nodes(quads) if quads is not None else None
+    expanded = nested if nested is not None else expand(document, loader)
     sha = hashlib.sha256(nquads.encode("utf-8")).hexdigest()
     return RdfForms(sha256=sha, expanded=expanded, claims_graph=claims_graph(nquads))
 

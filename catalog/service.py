@@ -62,7 +62,12 @@ class CatalogService:
                 _relax_sqlite_sync(engine)
                 _size_sqlite_cache(engine)
         clock = clock or utc_now
-        store = CatalogStore(engine, clock=clock, search_cache_entries=options.search_cache_entries)
+        store = CatalogStore(
+            engine,
+            clock=clock,
+            search_cache_entries=options.search_cache_entries,
+            sqlite_synchronous="NORMAL",  # ADR catalog-0004
+        )
         loader = DocumentLoader(settings.jsonld)
         resolver = resolver or DidResolver(settings.did)
         trusted = (

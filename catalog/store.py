@@ -10,8 +10,8 @@ Catalog writes are small, so this costs little and keeps replicas consistent.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,21 +19,25 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import Session
 
-from catalog.claims import MULTI_FIELDS
+from catalog import adds
 from catalog.filelock import FileLock
-from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow, ParticipantRow, PeerRow
+from catalog.models import (
+    ChangeRow,
+    EntryBlobRow,
+    EntryRow,
+    ParticipantRow,
+    PeerRow,
+    row_to_entry,
+)
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
 from catalog.search_cache import SearchCache
-from catalog.terms import value_terms
-from catalog.text import index_text
-from hinterland.db import session_factory
+from hinterland.db import create_sync_sqlite_engine, session_factory
 from hinterland.errors import NotFound
 
 Clock = Callable[[], datetime]
 _LOCK_KEY = 0x6869_6E74_6361  # "hintca": the catalog's advisory-lock id
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BATCH = 64  # descriptions per grouped write transaction
 
 
@@ -55,41 +59,16 @@ def effective_status(now: datetime) -> sa.ColumnElement[str]:
     )
 
 
-def row_to_entry(row: EntryRow, now: datetime) -> Entry:
-    """Build the public record, applying expiry at read time."""
-    status = row.status
-    valid_until = aware(row.valid_until)
-    if status == "active" and valid_until is not None and valid_until <= now:
-        status = "expired"
-    return Entry(
-        id=row.id,
-        issuer=row.issuer,
-        subject_id=row.subject_id,
-        types=json.loads(row.types),
-        status=status,  # type: ignore[arg-type]
-        document=row.blob.document,
-        sha256=row.sha256,
-        name=row.name,
-        description=row.description,
-        claims=json.loads(row.claims),
-        issued=aware(row.issued),
-        valid_until=valid_until,
-        origin=row.origin,
-        created=aware(row.created) or now,
-        updated=aware(row.updated) or now,
-        report=json.loads(row.blob.report),
-        compliance=json.loads(row.blob.compliance) if row.blob.compliance else None,
-        revocation=json.loads(row.blob.revocation) if row.blob.revocation else None,
-        superseded_by=row.superseded_by,
-        row_id=row.row_id,
-    )
-
-
 class CatalogStore:
     """Async access to the catalog tables on SQLite or PostgreSQL."""
 
     def __init__(
-        self, engine: AsyncEngine, *, clock: Clock = utc_now, search_cache_entries: int = 256
+        self,
+        engine: AsyncEngine,
+        *,
+        clock: Clock = utc_now,
+        search_cache_entries: int = 256,
+        sqlite_synchronous: str = "FULL",
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -105,6 +84,26 @@ class CatalogStore:
             else None
         )
         self._writer: asyncio.Task[None] | None = None
+        # SQLite files: adds run in one thread of their own over a synchronous connection
+        self._sync_engine = (
+            create_sync_sqlite_engine(database, synchronous=sqlite_synchronous)
+            if self._lock_file is not None and database
+            else None
+        )
+        self._writer_thread = (
+            ThreadPoolExecutor(1, thread_name_prefix="catalog-writer")
+            if self._sync_engine is not None
+            else None
+        )
+
+    async def close(self) -> None:
+        """Release the writer thread and its connection (the async engine is the owner's)."""
+        if self._writer_thread is not None and self._sync_engine is not None:
+            await asyncio.get_running_loop().run_in_executor(
+                self._writer_thread, self._sync_engine.dispose
+            )
+            self._writer_thread.shutdown(wait=True)
+            self._writer_thread = None
 
     # -- transactions -------------------------------------------------------------------
 
@@ -172,8 +171,7 @@ class CatalogStore:
 
     async def _store_batch(self, batch: list[tuple[NewEntry, asyncio.Future[AddResult]]]) -> None:
         try:
-            async with self.write() as session:
-                results = await self._add_many(session, [new for new, _ in batch])
+            results = await self._write_adds([new for new, _ in batch])
         except Exception as exc:
             if len(batch) > 1:
                 for item in batch:
@@ -185,174 +183,34 @@ class CatalogStore:
             if not future.done():
                 future.set_result(result)
 
-    async def _add_many(self, session: AsyncSession, news: list[NewEntry]) -> list[AddResult]:
-        """Add in one transaction. Descriptions that meet nothing stored (no same hash, no
-        other version) and nothing else in the batch go in with a few bulk statements; the
-        others one by one, in arrival order."""
+    async def _write_adds(self, news: list[NewEntry]) -> list[AddResult]:
+        """One write transaction adding `news`: in the writer thread on a SQLite file, else
+        through the async session (PostgreSQL, in-memory SQLite)."""
         now = self.clock()
-        e = EntryRow
-        keys = [(n.issuer, n.claims.subject_id) for n in news]
-        wanted: list[sa.ColumnElement[bool]] = [e.sha256.in_([n.sha256 for n in news])]
-        wanted += [
-            sa.and_(e.issuer == issuer, e.subject_id == subject)
-            for issuer, subject in dict.fromkeys(keys)
-            if subject
-        ]
-        met = (
-            await session.execute(
-                sa.select(e.sha256, e.issuer, e.subject_id).where(sa.or_(*wanted))
-            )
-        ).all()
-        taken = {sha for sha, _, _ in met} | {(i, s) for _, i, s in met if s}
-        seen: dict[object, int] = {}
-        for new, key in zip(news, keys, strict=True):
-            seen[new.sha256] = seen.get(new.sha256, 0) + 1
-            if key[1]:
-                seen[key] = seen.get(key, 0) + 1
-        results: dict[int, AddResult] = {}
-        plain: list[tuple[int, NewEntry]] = []
-        for position, (new, key) in enumerate(zip(news, keys, strict=True)):
-            alone = seen[new.sha256] == 1 and (not key[1] or seen[key] == 1)
-            if alone and new.sha256 not in taken and key not in taken:
-                plain.append((position, new))
-        if plain:
-            rows = [self._new_row(new, now, "active", None) for _, new in plain]
-            session.add_all(rows)
-            await session.flush()
-            await self._index(session, list(zip(rows, (n for _, n in plain), strict=True)))
-            session.add_all(ChangeRow(entry_id=new.id, kind="added", at=now) for _, new in plain)
-            for (position, new), row in zip(plain, rows, strict=True):
-                if new.onboard:
-                    await self._onboard(session, new, now)
-                results[position] = AddResult(row_to_entry(row, now), created=True)
-            await session.flush()
-        done = {position for position, _ in plain}
-        for position, new in enumerate(news):
-            if position not in done:
-                results[position] = await self._add_one(session, new, now)
-        return [results[position] for position in range(len(news))]
-
-    def _new_row(
-        self, new: NewEntry, now: datetime, status: str, superseded_by: str | None
-    ) -> EntryRow:
-        claims = new.claims
-        row = EntryRow(
-            id=new.id,
-            issuer=new.issuer,
-            subject_id=claims.subject_id,
-            types=json.dumps(claims.types),
-            status=status,
-            sha256=new.sha256,
-            name=claims.name,
-            description=claims.description,
-            claims=json.dumps(claims.to_dict()),
-            issued=claims.issued,
-            valid_until=claims.valid_until,
-            origin=new.origin,
-            created=now,
-            updated=now,
-            superseded_by=superseded_by,
-        )
-        row.blob = EntryBlobRow(
-            document=new.document,
-            report=json.dumps(new.report),
-            compliance=json.dumps(new.compliance) if new.compliance else None,
-            revocation=None,
-            rdf=new.rdf,
-            search_text=index_text(claims.search_text()),
-        )
-        return row
-
-    async def _add_one(self, session: AsyncSession, new: NewEntry, now: datetime) -> AddResult:
-        """Add one description that may meet a stored version or copy (see `add`)."""
-        known = await session.scalar(
-            sa.select(EntryRow.row_id).where(EntryRow.sha256 == new.sha256)
-        )
-        if known is not None:
-            existing = await session.get_one(EntryRow, known)
-            return AddResult(row_to_entry(existing, now), created=False)
-        claims = new.claims
-        status = "active"
-        superseded_by: str | None = None
-        deprecated: list[str] = []
-        key = (aware(claims.issued) or _EPOCH, new.sha256)
-        if claims.subject_id:
-            siblings = (
-                await session.scalars(
-                    sa.select(EntryRow)
-                    .options(lazyload(EntryRow.blob))  # versions need no documents
-                    .where(
-                        EntryRow.issuer == new.issuer,
-                        EntryRow.subject_id == claims.subject_id,
-                    )
+        if self._writer_thread is not None:
+            async with self._local_lock:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._writer_thread, self._write_adds_sqlite, news, now
                 )
-            ).all()
-            newest = max(siblings, key=_version_key, default=None)
-            if newest is not None and _version_key(newest) > key:
-                status = "deprecated"
-                superseded_by = newest.id
-            else:
-                for sibling in siblings:
-                    if sibling.status == "active":
-                        sibling.status = "deprecated"
-                        sibling.superseded_by = new.id
-                        sibling.updated = now
-                        deprecated.append(sibling.id)
-                for sibling in siblings:  # older deprecated ones now point at the newest
-                    if sibling.status == "deprecated":
-                        sibling.superseded_by = new.id
-        row = self._new_row(new, now, status, superseded_by)
-        session.add(row)
-        await session.flush()
-        await self._index(session, [(row, new)])
-        session.add(ChangeRow(entry_id=new.id, kind="added", at=now))
-        for old in deprecated:
-            session.add(ChangeRow(entry_id=old, kind="deprecated", at=now))
-        if new.onboard and status == "active":
-            await self._onboard(session, new, now)
-        await session.flush()
-        return AddResult(row_to_entry(row, now), created=True, deprecated=deprecated)
-
-    async def _index(self, session: AsyncSession, rows: list[tuple[EntryRow, NewEntry]]) -> None:
-        values: list[dict[str, Any]] = []
-        texts: list[dict[str, Any]] = []
-        for row, new in rows:
-            mine: dict[tuple[str, str], str] = {}
-            for field in MULTI_FIELDS:
-                for value in new.claims.get(field):
-                    mine.setdefault((field, value.lower()[:512]), value[:512])
-            values += [
-                {"entry_row": row.row_id, "field": field, "norm": norm, "value": value}
-                for (field, norm), value in mine.items()
-            ]
-            texts.append({"r": row.row_id, "t": row.blob.search_text, "v": value_terms(mine)})
-        if values:  # one executemany round trip instead of one insert per value
-            await session.execute(sa.insert(EntryValueRow), values)
-        if self.sqlite:
-            await session.execute(
-                sa.text(
-                    "INSERT INTO catalog_entries_fts(rowid, search_text, terms) VALUES (:r, :t, :v)"
-                ),
-                texts,
-            )
-        else:
-            await session.execute(
-                sa.text(
-                    "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
-                    "WHERE row_id = :r"
-                ),
-                texts,
+        async with self.write() as session:
+            return await session.run_sync(
+                lambda sync: adds.add_many(sync, news, now, sqlite=self.sqlite)
             )
 
-    async def _onboard(self, session: AsyncSession, new: NewEntry, now: datetime) -> None:
-        participant = await session.get(ParticipantRow, new.issuer)
-        if participant is None:
-            session.add(
-                ParticipantRow(did=new.issuer, name=new.claims.name, entry_id=new.id, onboarded=now)
-            )
-        else:
-            participant.name = new.claims.name
-            participant.entry_id = new.id
+    def _write_adds_sqlite(self, news: list[NewEntry], now: datetime) -> list[AddResult]:
+        """In the writer thread: file lock, `BEGIN IMMEDIATE`, the adds, `COMMIT`."""
+        assert self._sync_engine is not None and self._lock_file is not None
+        with self._lock_file.hold_blocking(), self._sync_engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                with Session(bind=conn) as session:
+                    results = adds.add_many(session, news, now, sqlite=True)
+                    session.flush()
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        return results
 
     async def get(self, entry_id: str) -> Entry:
         """One entry by id; raises `NotFound`."""
@@ -432,7 +290,7 @@ class CatalogStore:
                 )
             ).all()
         now = self.clock()
-        return [row_to_entry(r, now) for r in sorted(rows, key=_version_key, reverse=True)]
+        return [row_to_entry(r, now) for r in sorted(rows, key=adds.version_key, reverse=True)]
 
     # -- participants ---------------------------------------------------------------------
 
@@ -536,10 +394,6 @@ class CatalogStore:
 def _iso(value: datetime | None) -> str | None:
     value = aware(value)
     return value.isoformat() if value is not None else None
-
-
-def _version_key(row: EntryRow) -> tuple[datetime, str]:
-    return (aware(row.issued) or _EPOCH, row.sha256)
 
 
 __all__ = ["CatalogStore", "effective_status", "row_to_entry", "utc_now"]

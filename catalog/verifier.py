@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 from hinterland.did import DidResolver
 from hinterland.errors import DroppedTermError, HinterlandError, LimitExceeded, RemoteContextRefused
 from hinterland.jsonld import DocumentLoader
-from hinterland.shacl import validate_shapes
+from hinterland.shacl import ShaclData, validate_shapes
 from hinterland.verify import VerifyOptions, verify_document
 
 Shapes = Literal["gaia-x-22.10", "gaia-x-25.11", "none"]
@@ -99,14 +99,17 @@ class KernelVerifier:
             valid=report.valid, issuer=report.issuer, report=report.to_dict()
         )
         if description and self.hinterland_shapes and verification.valid:
-            self._hinterland_shapes(document, verification)
+            self._hinterland_shapes(document, verification, report.shacl_data)
         return verification
 
-    def _hinterland_shapes(self, document: dict[str, Any], verification: Verification) -> None:
+    def _hinterland_shapes(
+        self, document: dict[str, Any], verification: Verification, data: ShaclData | None
+    ) -> None:
         """Our own vocabulary (Need, PrintService, PrintFile, DataResource) always has its
-        shapes checked: matching relies on those claims being well-formed."""
+        shapes checked: matching relies on those claims being well-formed. The data graph
+        of the configured shapes check, if there was one, serves again."""
         try:
-            result = validate_shapes(document, "hinterland", loader=self.loader)
+            result = validate_shapes(document, "hinterland", loader=self.loader, data=data)
         except HinterlandError as exc:
             verification.add_check("shacl", "failed", f"hinterland shapes: {exc}")
             return

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -55,11 +56,39 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # aiosqlite's default transaction handling defers BEGIN; we issue BEGIN IMMEDIATE
         # ourselves where a write lock is needed (see `hinterland.db.tx`).
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+        _sqlite_pragmas(dbapi_connection)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, synchronous: str | None = None) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    if synchronous is not None:
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+    cursor.close()
+
+
+_SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def create_sync_sqlite_engine(database: str, *, synchronous: str = "FULL") -> sa.Engine:
+    """A synchronous engine on a SQLite file, tuned like `create_engine`'s, for code that
+    runs a whole transaction in one thread hop (aiosqlite hops per statement).
+
+    Its connections may be used from any one thread at a time (the caller serializes).
+    """
+    if synchronous.upper() not in _SYNCHRONOUS:
+        raise ConfigurationError(f"unknown SQLite synchronous mode {synchronous!r}")
+    engine = sa.create_engine(
+        f"sqlite:///{database}", connect_args={"timeout": 30, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, synchronous.upper())
+
+    return engine
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

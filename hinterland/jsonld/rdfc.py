@@ -107,6 +107,11 @@ def _unescape(text: str) -> str:
     return _UNESCAPE_RE.sub(replace, text) if "\\" in text else text
 
 
+def unescape_literal(text: str) -> str:
+    """The lexical form inside a canonical literal term (undoes `escape_literal`)."""
+    return _unescape(text)
+
+
 def parse_nquads(text: str) -> list[Quad]:
     """Parse N-Quads into canonical terms. Raises `InputError` naming the bad line."""
     quads: list[Quad] = []

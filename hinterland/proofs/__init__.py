@@ -74,37 +74,60 @@ def sign_document(
         raise InputError("only a JSON object can be signed")
     document = _with_suite_context(document, suite)
     unsecured = without_proof(document)
-    dropped = find_dropped_terms(unsecured, loader)
-    if dropped:
-        raise DroppedTermError(
-            "refusing to sign: JSON-LD would drop these terms, so they would not be "
-            f"signed: {', '.join(dropped)}",
-            dropped,
-        )
     if suite == "eddsa-rdfc-2022":
-        proof = dataintegrity.sign_data_integrity(
-            unsecured, key, verification_method=verification_method, created=created,
-            purpose=purpose, loader=loader,
-        )
+        proof = _sign_rdfc(unsecured, key, verification_method, created, purpose, loader)
     elif suite == "JsonWebSignature2020":
+        _refuse_dropped(find_dropped_terms(unsecured, loader), [])
         proof = jws2020.sign_jws2020(
             unsecured, key, verification_method=verification_method, created=created,
             purpose=purpose, loader=loader,
         )
+        config = rdf_proof_config(unsecured, proof)
+        _refuse_dropped([], find_dropped_terms(config, loader) if config is not None else [])
     else:
         raise InputError(f"unknown suite {suite!r}; use one of {', '.join(SIGNING_SUITES)}")
-    config = rdf_proof_config(unsecured, proof)
-    dropped = find_dropped_terms(config, loader) if config is not None else []
-    if dropped:
-        raise DroppedTermError(
-            "refusing to sign: the document's contexts do not define these proof terms: "
-            + ", ".join(f"proof.{term}" for term in dropped),
-            [f"proof.{term}" for term in dropped],
-        )
     existing = proofs_of(document)
     signed = dict(document)
     signed["proof"] = [*existing, proof] if existing else proof
     return signed
+
+
+def _sign_rdfc(
+    unsecured: dict[str, Any],
+    key: PrivateKey,
+    verification_method: str,
+    created: datetime | None,
+    purpose: str,
+    loader: DocumentLoader | None,
+) -> dict[str, Any]:
+    """eddsa-rdfc-2022: the canonicalizations the signature needs (document, proof
+    configuration) also find the dropped terms, so each is walked once."""
+    cache = CanonicalCache(loader)
+    cache.unsecured_sha256(unsecured, unsecured)
+    _refuse_dropped(cache.dropped_terms(unsecured), [])
+    proof = dataintegrity.sign_data_integrity(
+        unsecured, key, verification_method=verification_method, created=created,
+        purpose=purpose, loader=loader, cache=cache,
+    )
+    _refuse_dropped([], cache.dropped_terms(proof, "config"))
+    return proof
+
+
+def _refuse_dropped(document_terms: list[str], proof_terms: list[str]) -> None:
+    """Raise `DroppedTermError` when expansion would drop terms (they would not be signed)."""
+    if document_terms:
+        raise DroppedTermError(
+            "refusing to sign: JSON-LD would drop these terms, so they would not be "
+            f"signed: {', '.join(document_terms)}",
+            document_terms,
+        )
+    if proof_terms:
+        paths = [f"proof.{term}" for term in proof_terms]
+        raise DroppedTermError(
+            "refusing to sign: the document's contexts do not define these proof terms: "
+            + ", ".join(paths),
+            paths,
+        )
 
 
 def rdf_proof_config(document: dict[str, Any], proof: Any) -> dict[str, Any] | None:

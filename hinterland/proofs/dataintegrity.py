@@ -126,8 +126,12 @@ def sign_data_integrity(
     purpose: str,
     loader: DocumentLoader | None,
     suite: str = RDFC_SUITE,
+    cache: CanonicalCache | None = None,
 ) -> dict[str, Any]:
-    """A new DataIntegrityProof (eddsa-rdfc-2022 by default) over `document` (no proofs)."""
+    """A new DataIntegrityProof (eddsa-rdfc-2022 by default) over `document` (no proofs).
+
+    A `cache` that already canonicalized `document` (this very object) is reused.
+    """
     if key.type != "ed25519":
         raise KeyMaterialError(f"{suite} signs with Ed25519 keys, not {key.type}")
     proof: dict[str, Any] = {
@@ -139,6 +143,7 @@ def sign_data_integrity(
     }
     if suite == JCS_SUITE and "@context" in document:
         proof["@context"] = document["@context"]
-    data = _hash_data(without_proof(document), proof, CanonicalCache(loader))
+    unsecured = document if "proof" not in document else without_proof(document)
+    data = _hash_data(unsecured, proof, cache or CanonicalCache(loader))
     proof["proofValue"] = multibase_encode(key.sign(data))
     return proof

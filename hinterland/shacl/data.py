@@ -24,6 +24,7 @@ cannot be read here; they are listed in the notes instead of being passed silent
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import rdflib
@@ -149,3 +150,19 @@ def data_graph(
     loader = loader or default_loader()
     check_limits(document, loader.settings)
     return to_rdflib(claims_document(document, notes if notes is not None else []), loader)
+
+
+@dataclass(frozen=True)
+class ShaclData:
+    """A document's data graph and the notes made building it, built once and validated
+    against several shapes sets (nothing validation does changes the graph)."""
+
+    graph: rdflib.Graph
+    notes: tuple[str, ...]
+
+
+def shacl_data(document: Any, loader: DocumentLoader | None = None) -> ShaclData:
+    """`data_graph` with its notes, for `validate_shapes(..., data=...)`."""
+    notes: list[str] = []
+    graph = data_graph(document, loader, notes)
+    return ShaclData(graph, tuple(notes))

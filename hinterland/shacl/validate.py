@@ -13,7 +13,8 @@ from pyshacl.validator import Validator
 
 from hinterland.errors import InputError
 from hinterland.jsonld.loader import DocumentLoader
-from hinterland.shacl.data import data_graph
+from hinterland.shacl import parameters
+from hinterland.shacl.data import ShaclData, shacl_data
 from hinterland.shacl.model import ShaclResult
 from hinterland.shacl.report import (
     locate_blank_nodes,
@@ -29,6 +30,8 @@ from hinterland.shacl.shapes import (
     occurrence,
     parts_for,
 )
+
+parameters.install()
 
 
 def validate_graph(data: rdflib.Graph, shapes: ShapesName) -> ShaclResult:
@@ -117,6 +120,7 @@ def validate_shapes(
     shapes: ShapesName,
     *,
     loader: DocumentLoader | None = None,
+    data: ShaclData | None = None,
 ) -> ShaclResult:
     """Validate the claims of a JSON-LD VP, VC or plain description against a shapes set.
 
@@ -124,11 +128,12 @@ def validate_shapes(
     `hinterland.shacl.data`); contexts come from the offline `loader` (default: bundled
     contexts only). Raises `RemoteContextRefused` naming a context that is not bundled,
     `JsonLdError`/`InputError` for documents that cannot be read, and
-    `ConfigurationError` for an unknown shapes set. Never fetches anything.
+    `ConfigurationError` for an unknown shapes set. Never fetches anything. `data`, from
+    `shacl_data(document)`, saves building the data graph again for another shapes set.
     """
-    notes: list[str] = []
-    graph = data_graph(document, loader, notes)
-    result = validate_graph(graph, shapes)
+    data = data or shacl_data(document, loader)
+    notes = list(data.notes)
+    result = validate_graph(data.graph, shapes)
     if not result.applied_shapes:
         notes.append(f"no {shapes} shape targets these claims, so conformance says nothing")
     result.notes = notes

@@ -63,6 +63,9 @@ class VerificationReport:
     checks: list[Check] = field(default_factory=list)
     issuer: str | None = None  # the (first) credential's issuer
     holder: str | None = None  # a presentation's holder
+    # the SHACL data graph the shapes check built (hinterland.shacl.ShaclData), for callers
+    # that validate more shapes sets; not part of the report's JSON
+    shacl_data: Any = field(default=None, repr=False, compare=False)
 
     @property
     def valid(self) -> bool:

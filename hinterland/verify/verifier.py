@@ -379,12 +379,15 @@ class _Verification:
             self.report.add("shacl", SKIPPED, "no shapes selected")
             return
         try:
-            from hinterland.shacl import validate_shapes
+            from hinterland.shacl import shacl_data, validate_shapes
         except ImportError:
             self.report.add("shacl", FAILED, "SHACL validation is not available in this build")
             return
         try:
-            result = validate_shapes(document, shapes, loader=self.loader)
+            self.report.shacl_data = shacl_data(document, self.loader)
+            result = validate_shapes(
+                document, shapes, loader=self.loader, data=self.report.shacl_data
+            )
         except HinterlandError as exc:
             self.report.add("shacl", FAILED, f"{shapes} shapes could not be checked: {exc}")
             return

@@ -234,10 +234,12 @@ async def test_a_failure_inside_the_write_leaves_nothing_half_stored(
 ) -> None:
     import sqlalchemy as sa
 
-    async def broken_index(*_args: object) -> None:
+    from catalog import adds
+
+    def broken_index(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "_index", broken_index)
+    monkeypatch.setattr(adds, "index_values", broken_index)
     with pytest.raises(RuntimeError, match="disk full"):
         await store.add(entry(1))
     async with engine.connect() as conn:

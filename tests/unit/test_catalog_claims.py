@@ -10,12 +10,21 @@ from catalog.claims import extract_claims, local_name, normalize_format
 from catalog.text import fts5_query, index_text, query_tokens, tsquery
 from catalog.web.i18n import choose_language
 from hinterland.jsonld import default_loader, expand
+from hinterland.jsonld.fastrdf import direct_quads
+from hinterland.jsonld.nodes import nested_nodes
 
 GX = "https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#"
 
 
 def claims_of(document: dict[str, Any]) -> Any:
-    return extract_claims(expand(document, default_loader()))
+    """Claims through pyld's expansion; the quads of the direct walk, nested, must give the
+    very same claims (that is what ingest reads)."""
+    claims = extract_claims(expand(document, default_loader()))
+    walked = direct_quads(document, default_loader())
+    nested = nested_nodes(walked[0]) if walked is not None else None
+    if nested is not None:
+        assert extract_claims(nested) == claims
+    return claims
 
 
 def test_gaia_x_participant_claims_come_from_nested_addresses() -> None:

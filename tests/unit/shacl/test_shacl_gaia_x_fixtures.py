@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from rdflib import Literal, URIRef
 
-from hinterland.shacl import data_graph, validate_shapes
+from hinterland.shacl import data_graph, shacl_data, validate_shapes
 
 FIXTURES = Path(__file__).parents[2] / "vectors" / "gaia-x" / "compliance-22.10-fixtures"
 GX = "https://registry.lab.gaia-x.eu/development/api/trusted-shape-registry/v1/shapes/jsonld/trustframework#"
@@ -191,3 +191,18 @@ def test_envelope_and_wrapper_handling_is_reported() -> None:
     graph = data_graph(_load("participant-vp.json"))
     assert not any("credentials#" in str(p) or "security#" in str(p) for p in graph.predicates())
     assert (None, None, Literal("BE0762747721")) in graph
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_one_data_graph_serves_several_shapes_sets(name: str) -> None:
+    document = _load(name)
+    data = shacl_data(document)
+    before = set(data.graph)
+    for shapes in ("gaia-x-22.10", "hinterland", "gaia-x-22.10"):
+        shared = validate_shapes(document, shapes, data=data)
+        alone = validate_shapes(document, shapes)
+        assert shared.conforms is alone.conforms
+        assert shared.messages() == alone.messages()
+        assert shared.applied_shapes == alone.applied_shapes
+        assert shared.notes == alone.notes
+    assert set(data.graph) == before  # validation leaves the shared graph as it was
