@@ -15,6 +15,7 @@ from catalog.search import SearchQuery, search
 from catalog.store import CatalogStore
 from hinterland.db import create_engine, migrate
 
+ISSUER = "did:web:acme.example"  # of every entry here
 LONG = "Lattice " + "x" * 600  # stored cut to 512 characters, like its filter value
 
 
@@ -56,6 +57,8 @@ CASES: list[tuple[dict[str, object], set[int]]] = [
     ({"filters": {"region": ["de-sn"]}, "statuses": ["revoked"]}, {5}),
     ({"filters": {"region": ["de-sn"]}, "statuses": list(search_module.STATUSES)}, {4, 5}),
     ({"filters": {"material": ["pa12"]}, "statuses": ["active", "revoked"]}, {1, 3, 5}),
+    ({"q": "offer", "filters": {"material": ["pa12"]}, "issuers": [ISSUER]}, {1, 3}),
+    ({"q": "offer", "issuers": ["did:web:other.example"]}, set()),
 ]
 
 
