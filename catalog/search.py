@@ -224,6 +224,10 @@ class _Matches:
             else None
         )
         self._scope: tuple[str, sa.Select[Any] | None, int] | None = None
+        # PostgreSQL reads every row that matches words (a bitmap scan has no order) before
+        # it can take the newest: counting the wanted ones in that same pass is free.
+        self.count_along = not store.sqlite and bool(words)
+        self.counted: int | None = None  # wanted matches, when a pass counted them along
 
     @property
     def wanted_statuses(self) -> list[str]:
@@ -238,12 +242,17 @@ class _Matches:
         if self.fts is None:
             conditions = _conditions(self.store, self.query, self.now, with_status=False)
             statement = statement.where(*conditions).order_by(e.row_id.desc())
+            if self.count_along:
+                wanted = status_condition(self.wanted_statuses, self.now)
+                statement = statement.add_columns(sa.func.count().filter(wanted).over())
         else:
             statement = self._fts_select(sa.select(_FTS.c.rowid, status), joined=True)
             if self.query.issuers:
                 statement = statement.where(e.issuer.in_(self.query.issuers))
-        result = await self.session.execute(statement.limit(limit))
-        return [(row[0], row[1]) for row in result.all()]  # all(): no fetch per row
+        rows = (await self.session.execute(statement.limit(limit))).all()  # not row by row
+        if self.count_along:
+            self.counted = int(rows[0][2]) if rows else 0
+        return [(row[0], row[1]) for row in rows]
 
     async def wanted(self, limit: int, before: int | None = None) -> list[int]:
         """Row ids of the newest `limit` matches (of the wanted statuses), below `before`."""
@@ -254,8 +263,13 @@ class _Matches:
         return list((await self.session.scalars(statement.limit(limit))).all())
 
     async def newest(self, limit: int) -> tuple[list[int], int]:
-        """Row ids of the newest `limit` matches and the number of matches up to
-        COUNT_CAP + 1 (two queries: one window over both cost SQLite more)."""
+        """Row ids of the newest `limit` matches and the number of matches (at least up
+        to COUNT_CAP + 1): on PostgreSQL with words in one pass, else two queries (a
+        window over both cost SQLite more)."""
+        if self.count_along:
+            statement = (await self._wanted()).add_columns(sa.func.count().over())
+            rows = (await self.session.execute(statement.limit(limit))).all()
+            return [row[0] for row in rows], int(rows[0][1]) if rows else 0
         ids = await self.wanted(limit)
         return ids, len(ids) if len(ids) < limit else await self.count()
 
@@ -405,6 +419,11 @@ async def _facets(
     every = [row_id for row_id, status in rows if status in wanted]
     if len(rows) <= FIRST_PASS:
         matching, total = every[:FACET_SAMPLE], len(every)
+    elif matches.counted is not None:
+        total = min(matches.counted, COUNT_CAP + 1)
+        matching = every[:FACET_SAMPLE]
+        if len(every) < FACET_SAMPLE:
+            matching = await matches.wanted(FACET_SAMPLE)
     elif len(every) >= FACET_SAMPLE:
         # The first pass's share of the row ids it spans guesses how many match in all.
         span = rows[0][0] - rows[-1][0] + 1

@@ -94,3 +94,43 @@ def test_migration_rebuilds_terms_from_stored_values(sqlite_url: str) -> None:
     migrate.upgrade(sqlite_url)
     after = asyncio.run(add_and_search(sqlite_url, add=False))
     assert after == before == {str(q): expected for q, expected in CASES}
+
+
+@pytest.mark.parametrize("cache", [0, 256])
+async def test_word_totals_and_pages_around_the_bounds(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, cache: int
+) -> None:
+    """Words (PostgreSQL counts their matches in the first pass) around shrunk bounds."""
+    monkeypatch.setattr(search_module, "FACET_SAMPLE", 2)
+    monkeypatch.setattr(search_module, "FIRST_PASS", 3)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 4)
+    store = CatalogStore(engine, clock=Clock(), search_cache_entries=cache)
+    ids = {n: (await store.add(entry(n, name=f"Offer {n}"))).entry.id for n in range(1, 9)}
+    for n in (8, 3):
+        await store.revoke(ids[n], "{}")
+    newest = [ids[n] for n in range(8, 0, -1)]
+    statuses = {ids[n]: "revoked" if n in (8, 3) else "active" for n in ids}
+    for wanted in (None, ["revoked"], ["active", "revoked"]):
+        matches = [i for i in newest if statuses[i] in (wanted or ["active"])]
+        for limit in (1, 3, 10):
+            for facets in (True, False):
+                query = SearchQuery(q="offer", statuses=wanted, limit=limit, facets=facets)
+                page = await search(store, query)
+                assert page.total == min(len(matches), 4), (wanted, limit, facets)
+                assert page.total_exact == (len(matches) <= 4), (wanted, limit, facets)
+                if facets:
+                    sample = dict(page.facets["status"])
+                    assert sample == {
+                        s: [statuses[i] for i in newest[:2]].count(s)
+                        for s in {statuses[i] for i in newest[:2]}
+                    }
+                seen = [e.id for e in page.items]
+                while page.next_cursor:
+                    page = await search(
+                        store,
+                        SearchQuery(
+                            q="offer", statuses=wanted, limit=limit, cursor=page.next_cursor
+                        ),
+                    )
+                    seen += [e.id for e in page.items]
+                assert seen == matches, (wanted, limit, facets)
