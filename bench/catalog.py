@@ -41,6 +41,7 @@ import yaml  # noqa: E402
 from catalog.app import create_app  # noqa: E402
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow  # noqa: E402
 from catalog.settings import CatalogSettings  # noqa: E402
+from catalog.terms import value_terms  # noqa: E402
 from catalog.text import index_text  # noqa: E402
 from hinterland.db import create_engine, migrate  # noqa: E402
 from hinterland.did import did_key_from_public_key, did_key_verification_method_id  # noqa: E402
@@ -356,6 +357,7 @@ async def bulk_load(url: str, count: int) -> None:
                         "rdf": rdf_of(index, name, material, region, kind),
                     }
                 )
+                mine: dict[tuple[str, str], str] = {}
                 for field, items in (
                     ("type", [kind]),
                     ("material", [material]),
@@ -366,15 +368,12 @@ async def bulk_load(url: str, count: int) -> None:
                     ("keyword", keywords),
                 ):
                     for item in items:
-                        values.append(
-                            {
-                                "entry_row": index + 1,
-                                "field": field,
-                                "norm": item.lower(),
-                                "value": item,
-                            }
-                        )
-                fts.append({"r": index + 1, "t": text})
+                        mine.setdefault((field, item.lower()), item)
+                values += [
+                    {"entry_row": index + 1, "field": field, "norm": norm, "value": value}
+                    for (field, norm), value in mine.items()
+                ]
+                fts.append({"r": index + 1, "t": text, "v": value_terms(mine)})
                 changes.append({"entry_id": entry_id, "kind": "added", "at": now})
             await conn.execute(sa.insert(EntryRow), entries)
             await conn.execute(sa.insert(EntryBlobRow), blobs)
@@ -382,7 +381,10 @@ async def bulk_load(url: str, count: int) -> None:
             await conn.execute(sa.insert(ChangeRow), changes)
             if sqlite:
                 await conn.execute(
-                    sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
+                    sa.text(
+                        "INSERT INTO catalog_entries_fts(rowid, search_text, terms) "
+                        "VALUES (:r, :t, :v)"
+                    ),
                     fts,
                 )
             else:
@@ -391,7 +393,7 @@ async def bulk_load(url: str, count: int) -> None:
                         "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
                         "WHERE row_id = :r"
                     ),
-                    fts,
+                    [{"r": item["r"], "t": item["t"]} for item in fts],
                 )
     if not sqlite:  # what autovacuum would do: statistics and the visibility map
         async with engine.connect() as conn:

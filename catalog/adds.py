@@ -26,6 +26,7 @@ from catalog.models import (
     row_to_entry,
 )
 from catalog.records import AddResult, Entry, NewEntry, aware
+from catalog.terms import value_terms
 from catalog.text import index_text
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -262,7 +263,8 @@ def index(session: Session, rows: list[tuple[EntryRow, NewEntry]], *, sqlite: bo
 def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sqlite: bool) -> None:
     """Search values and full text of freshly inserted entries (row id, entry, text)."""
     values: list[dict[str, Any]] = []
-    for row_id, new, _ in rows:
+    texts: list[dict[str, Any]] = []
+    for row_id, new, text in rows:
         mine: dict[tuple[str, str], str] = {}
         for field in MULTI_FIELDS:
             for value in new.claims.get(field):
@@ -271,12 +273,14 @@ def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sql
             {"entry_row": row_id, "field": field, "norm": norm, "value": value}
             for (field, norm), value in mine.items()
         ]
+        texts.append({"r": row_id, "t": text, "v": value_terms(mine)})
     if values:  # one executemany round trip instead of one insert per value
         session.execute(sa.insert(EntryValueRow.__table__), values)  # type: ignore[arg-type]
-    texts = [{"r": row_id, "t": text} for row_id, _, text in rows]
-    if sqlite:
+    if sqlite:  # the values again as FTS5 terms, for filters (ADR catalog-0008)
         session.execute(
-            sa.text("INSERT INTO catalog_entries_fts(rowid, search_text) VALUES (:r, :t)"),
+            sa.text(
+                "INSERT INTO catalog_entries_fts(rowid, search_text, terms) VALUES (:r, :t, :v)"
+            ),
             texts,
         )
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -74,7 +75,22 @@ def create_app(
     install_observability(app, [("database", database_check(service.engine))])
     app.include_router(api.router)
     app.include_router(pages.router)
+    _freeze_startup_heap()
     return app
+
+
+_FROZEN: list[bool] = []
+
+
+def _freeze_startup_heap() -> None:
+    """Move what exists once the first app is built (modules, schemas, shapes: some
+    140,000 objects) out of the garbage collector's reach, once per process. Each full
+    collection walked all of them: 70-85 ms pauses every few dozen requests, which were
+    the p99 of search."""
+    if not _FROZEN:
+        _FROZEN.append(True)
+        gc.collect()
+        gc.freeze()
 
 
 async def _every(seconds: float, action: Callable[[], object]) -> None:

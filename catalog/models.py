@@ -74,7 +74,10 @@ class EntryValueRow(Base):
     norm: Mapped[str] = mapped_column(sa.String(512), primary_key=True)
     value: Mapped[str] = mapped_column(sa.String(512))
 
-    __table_args__ = (sa.Index("ix_catalog_entry_values_field_norm", "field", "norm", "entry_row"),)
+    __table_args__ = (
+        sa.Index("ix_catalog_entry_values_field_norm", "field", "norm", "entry_row"),
+        {"sqlite_with_rowid": False},  # clustered by entry (migration catalog_0002)
+    )
 
 
 class ParticipantRow(Base):

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from catalog.models import EntryRow, EntryValueRow
 from catalog.records import STATUSES, Entry
 from catalog.search_cache import CachedSearch, CacheKey, catalog_state
 from catalog.store import CatalogStore, effective_status, row_to_entry
-from catalog.text import fts5_query, query_tokens, tsquery
+from catalog.terms import match_expression
+from catalog.text import query_tokens, tsquery
 from hinterland.errors import InputError
 
 VALUE_FILTERS = ("type", "keyword", "country", "region", "format", "material", "process")
@@ -24,7 +28,7 @@ MAX_FILTER_VALUES = 20
 MAX_FACET_VALUES = 25
 COUNT_CAP = 10_000
 FACET_SAMPLE = 1_000
-FIRST_PASS = 3_000  # matches a facet computation reads at once (then it counts apart)
+FIRST_PASS = 1_200  # matches of every status a facet computation reads at first
 
 
 @dataclass
@@ -81,6 +85,12 @@ def _validate(query: SearchQuery) -> None:
         raise InputError("query text too long (at most 1000 characters)")
 
 
+def _filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
+    """The value filters that constrain anything, values normalized as stored."""
+    filters = [(n, [v.strip().lower() for v in vs if v.strip()]) for n, vs in query.filters.items()]
+    return [(name, norms) for name, norms in filters if norms]
+
+
 def _conditions(
     store: CatalogStore,
     query: SearchQuery,
@@ -89,40 +99,26 @@ def _conditions(
     with_status: bool = True,
     newest_first: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
-    """The WHERE clauses of a search. `newest_first` hints SQLite to walk the table in row
-    order (and stop after a page) instead of sorting every entry of a status first."""
+    """The WHERE clauses of a search over `catalog_entries` (PostgreSQL, and SQLite searches
+    without words or filters). `newest_first` hints SQLite to walk the table in row order
+    (and stop after a page) instead of sorting every entry of a status first."""
     e = EntryRow
     conditions: list[sa.ColumnElement[bool]] = []
-    sets: list[sa.Select[Any]] = []  # row-id sets the entry must be in
     words = query_tokens(query.q)
     if words:
-        if store.sqlite:
-            sets.append(
-                sa.select(sa.literal_column("rowid"))
-                .select_from(sa.table("catalog_entries_fts"))
-                .where(sa.text("catalog_entries_fts MATCH :fts").bindparams(fts=fts5_query(words)))
+        vector: sa.ColumnElement[Any] = sa.literal_column("catalog_entries.search_vector")
+        conditions.append(
+            vector.op("@@", return_type=sa.Boolean)(
+                sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(words))
             )
-        else:
-            vector: sa.ColumnElement[Any] = sa.literal_column("catalog_entries.search_vector")
-            conditions.append(
-                vector.op("@@", return_type=sa.Boolean)(
-                    sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(words))
-                )
-            )
+        )
     elif query.q.strip():
         conditions.append(sa.false())  # only punctuation: nothing can match
-    for name, values in query.filters.items():
-        norms = [v.strip().lower() for v in values if v.strip()]
-        if not norms:
-            continue
+    for name, norms in _filters(query):
         v = EntryValueRow
-        sets.append(sa.select(v.entry_row).where(v.field == name, v.norm.in_(norms)))
-    if store.sqlite and len(sets) > 1:
-        # SQLite would walk the first set and probe the others row by row; intersecting
-        # the sets first was 2.5 times faster on 100,000 entries (EXPLAIN QUERY PLAN).
-        conditions.append(e.row_id.in_(sa.intersect(*sets)))
-    else:
-        conditions.extend(e.row_id.in_(one) for one in sets)
+        conditions.append(
+            e.row_id.in_(sa.select(v.entry_row).where(v.field == name, v.norm.in_(norms)))
+        )
     if query.issuers:
         conditions.append(e.issuer.in_(query.issuers))
     if with_status:
@@ -160,23 +156,22 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
     e = EntryRow
     before = decode_cursor(query.cursor) if query.cursor else None
     async with store.read() as session:
-        known = await _known(store, session, query, now) if query.facets else None
+        matches = _Matches(store, session, query, now)
+        known = await _known(matches) if query.facets else None
         ids: list[int] | None = None
         if known is not None:
             # The newest matches are known already: the page is a slice of them.
             after = [i for i in known.matching if before is None or i < before]
             if known.complete or len(after) > query.limit:
                 ids = after[: query.limit + 1]
+        counted: int | None = None
         if ids is None:
             # Ids first, rows second: ordering narrow index entries is cheap, ordering
             # wide rows (documents, reports) is what made pages slow.
-            scan = _conditions(store, query, now, newest_first=True)
-            page_query = (
-                sa.select(e.row_id).where(*scan).order_by(e.row_id.desc()).limit(query.limit + 1)
-            )
-            if before is not None:
-                page_query = page_query.where(e.row_id < before)
-            ids = list((await session.scalars(page_query)).all())
+            if before is None:
+                ids, counted = await matches.newest(query.limit + 1)
+            else:
+                ids = await matches.wanted(query.limit + 1, before)
         by_id = {
             row.row_id: row
             for row in (await session.scalars(sa.select(e).where(e.row_id.in_(ids)))).all()
@@ -184,10 +179,12 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
         rows = [by_id[i] for i in ids if i in by_id]
         if known is not None and known.total is not None:
             total = known.total
+        elif counted is not None:
+            total = counted
         elif before is None and len(ids) <= query.limit:
             total = len(ids)  # the whole result is on this page: nothing left to count
         else:
-            total = await _count(store, session, query, now)
+            total = await matches.count()
             if known is not None:
                 _remember(store, query, replace(known, total=total))
     more = len(rows) > query.limit
@@ -200,6 +197,157 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
         next_cursor=encode_cursor(rows[-1].row_id) if more and rows else None,
         facets=known.facets if known is not None else {},
     )
+
+
+_FTS = sa.table("catalog_entries_fts", sa.column("rowid", sa.Integer()))
+LIST_CAP = 20_000  # most entries of some statuses a SQLite search collects to filter by
+
+
+class _Matches:
+    """The matches of one search in one read session, newest first.
+
+    On SQLite, words and value filters form one FTS5 expression (`catalog.terms`) and
+    FTS5 drives every query: it yields matching row ids newest first and stops after a
+    page, where SQL would first collect every match of every set and intersect them. The
+    status filter is then one list of row ids of the few statuses not wanted (or of those
+    wanted), collected once, instead of a look-up of each match in `catalog_entries`.
+    Elsewhere, SQL conditions on `catalog_entries` (`_conditions`)."""
+
+    def __init__(
+        self, store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
+    ) -> None:
+        self.store, self.session, self.query, self.now = store, session, query, now
+        words, filters = query_tokens(query.q), _filters(query)
+        self.fts = (
+            match_expression(words, filters)
+            if store.sqlite and (words or filters) and (words or not query.q.strip())
+            else None
+        )
+        self._scope: tuple[str, sa.Select[Any] | None, int] | None = None
+        # PostgreSQL reads every row that matches words (a bitmap scan has no order) before
+        # it can take the newest: counting the wanted ones in that same pass is free.
+        self.count_along = not store.sqlite and bool(words)
+        self.counted: int | None = None  # wanted matches, when a pass counted them along
+
+    @property
+    def wanted_statuses(self) -> list[str]:
+        """The statuses asked for (active when none)."""
+        return list(self.query.statuses or ["active"])
+
+    async def any_status(self, limit: int) -> list[tuple[int, str]]:
+        """(row id, effective status) of the newest `limit` matches of every status."""
+        e = EntryRow
+        status = effective_status(self.now)
+        statement: sa.Select[Any] = sa.select(e.row_id, status)  # type: ignore[assignment]
+        if self.fts is None:
+            conditions = _conditions(self.store, self.query, self.now, with_status=False)
+            statement = statement.where(*conditions).order_by(e.row_id.desc())
+            if self.count_along:
+                wanted = status_condition(self.wanted_statuses, self.now)
+                statement = statement.add_columns(sa.func.count().filter(wanted).over())
+        else:
+            statement = self._fts_select(sa.select(_FTS.c.rowid, status), joined=True)
+            if self.query.issuers:
+                statement = statement.where(e.issuer.in_(self.query.issuers))
+        rows = (await self.session.execute(statement.limit(limit))).all()  # not row by row
+        if self.count_along:
+            self.counted = int(rows[0][2]) if rows else 0
+        return [(row[0], row[1]) for row in rows]
+
+    async def wanted(self, limit: int, before: int | None = None) -> list[int]:
+        """Row ids of the newest `limit` matches (of the wanted statuses), below `before`."""
+        statement = await self._wanted()
+        if before is not None:
+            column = _FTS.c.rowid if self.fts is not None else EntryRow.row_id
+            statement = statement.where(column < before)
+        return list((await self.session.scalars(statement.limit(limit))).all())
+
+    async def newest(self, limit: int) -> tuple[list[int], int]:
+        """Row ids of the newest `limit` matches and the number of matches (at least up
+        to COUNT_CAP + 1): on PostgreSQL with words in one pass, else two queries (a
+        window over both cost SQLite more)."""
+        if self.count_along:
+            statement = (await self._wanted()).add_columns(sa.func.count().over())
+            rows = (await self.session.execute(statement.limit(limit))).all()
+            return [row[0] for row in rows], int(rows[0][1]) if rows else 0
+        ids = await self.wanted(limit)
+        return ids, len(ids) if len(ids) < limit else await self.count()
+
+    async def count(self, expected: float | None = None) -> int:
+        """Matches, counted up to COUNT_CAP + 1. `expected`, a rough guess of the number
+        of matches of every status, only picks how to count."""
+        if self.fts is not None and not self.query.issuers:
+            kind, _, unwanted = await self._status_scope()
+            if kind == "not in" and (expected is None or expected > COUNT_CAP + unwanted):
+                # At most `unwanted` matches have a status not asked for: when FTS5 alone
+                # finds more than COUNT_CAP beyond those, the total is past the cap, known
+                # without filtering each match by status.
+                plain = self._fts_select(sa.select(_FTS.c.rowid), joined=False)
+                found = await self._count(plain, COUNT_CAP + 1 + unwanted)
+                if found - unwanted > COUNT_CAP:
+                    return COUNT_CAP + 1
+        wanted = await self._wanted()
+        if self.fts is None:
+            # No order: PostgreSQL then stops its bitmap scan at the cap instead of
+            # sorting every match first (56 -> 20 ms for half the catalog).
+            wanted = wanted.order_by(None)
+        return await self._count(wanted, COUNT_CAP + 1)
+
+    async def _count(self, statement: sa.Select[Any], cap: int) -> int:
+        capped = statement.limit(cap).subquery()
+        return int(await self.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
+
+    async def _wanted(self) -> sa.Select[Any]:
+        e = EntryRow
+        if self.fts is None:
+            conditions = _conditions(self.store, self.query, self.now, newest_first=True)
+            return sa.select(e.row_id).where(*conditions).order_by(e.row_id.desc())
+        kind, ids, _ = await self._status_scope()
+        joined = kind == "join" or bool(self.query.issuers)
+        statement = self._fts_select(sa.select(_FTS.c.rowid), joined=joined)
+        if self.query.issuers:
+            statement = statement.where(e.issuer.in_(self.query.issuers))
+        if kind == "join":
+            statement = statement.where(status_condition(self.wanted_statuses, self.now))
+        elif kind == "not in" and ids is not None:
+            statement = statement.where(_FTS.c.rowid.not_in(ids))
+        elif kind == "in" and ids is not None:
+            # unary +: SQLite must not look the listed rows up in FTS5 one by one
+            statement = statement.where(sa.literal_column("+catalog_entries_fts.rowid").in_(ids))
+        return statement
+
+    def _fts_select(self, statement: sa.Select[Any], *, joined: bool) -> sa.Select[Any]:
+        """`statement` over the FTS5 matches, newest first; `joined` adds their entries,
+        looked up by row id (the unary + keeps SQLite from probing FTS5 by row id)."""
+        source: sa.FromClause = _FTS
+        if joined:
+            on = EntryRow.row_id == sa.literal_column("+catalog_entries_fts.rowid")
+            source = _FTS.join(EntryRow, on)
+        return (
+            statement.select_from(source)
+            .where(sa.text("catalog_entries_fts MATCH :fts").bindparams(fts=self.fts))
+            .order_by(_FTS.c.rowid.desc())
+        )
+
+    async def _status_scope(self) -> tuple[str, sa.Select[Any] | None, int]:
+        """How FTS5 matches are held to the wanted statuses: `all` (every status is),
+        `not in` / `in` a list of row ids (of the statuses not wanted / wanted, whichever
+        has at most LIST_CAP entries) or, when both are larger, `join` (look each up); and
+        how many entries the list holds."""
+        if self._scope is None:
+            wanted = set(self.wanted_statuses)
+            others: list[str] = [s for s in STATUSES if s not in wanted]
+            self._scope = ("all", None, 0)
+            if others:
+                self._scope = ("join", None, 0)
+                for kind, statuses in (("not in", others), ("in", sorted(wanted))):
+                    ids = sa.select(EntryRow.row_id).where(status_condition(statuses, self.now))
+                    capped = ids.limit(LIST_CAP + 1).subquery()
+                    size = await self.session.scalar(sa.select(sa.func.count()).select_from(capped))
+                    if int(size or 0) <= LIST_CAP:
+                        self._scope = (kind, ids, int(size or 0))
+                        break
+        return self._scope
 
 
 def _cache_key(query: SearchQuery) -> CacheKey:
@@ -224,17 +372,16 @@ def _remember(store: CatalogStore, query: SearchQuery, item: CachedSearch) -> No
     store.search_cache.put(_cache_key(query), item)
 
 
-async def _known(
-    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
-) -> CachedSearch:
+async def _known(matches: _Matches) -> CachedSearch:
     """Facets, newest matches and (when they give it) the total: from the cache while the
     catalog is unchanged, else computed and cached."""
-    state = await catalog_state(session, now)
+    store, query = matches.store, matches.query
+    state = await catalog_state(matches.session, matches.now)
     key = _cache_key(query)
     cached = store.search_cache.get(key, state)
     if cached is not None:
         return cached
-    facets, sampled, matching, complete, total = await _facets(store, session, query, now)
+    facets, sampled, matching, complete, total = await _facets(matches)
     item = CachedSearch(
         state=state,
         facets=facets,
@@ -247,97 +394,77 @@ async def _known(
     return item
 
 
-async def _count(
-    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
-) -> int:
-    """Matches, counted up to COUNT_CAP + 1. On SQLite, a value filter drives the count
-    through its (field, norm, entry_row) index rather than probing every entry."""
-    e = EntryRow
-    filters = [(n, [v.strip().lower() for v in vs if v.strip()]) for n, vs in query.filters.items()]
-    filters = [(n, norms) for n, norms in filters if norms]
-    if store.sqlite and filters and not query_tokens(query.q):
-        name, norms = filters[0]
-        rest = SearchQuery(
-            q=query.q, filters=dict(filters[1:]), issuers=query.issuers, statuses=query.statuses
-        )
-        v = EntryValueRow
-        driven = (
-            sa.select(e.row_id)
-            .distinct()
-            .select_from(v)
-            .join(e, e.row_id == v.entry_row)
-            .where(v.field == name, v.norm.in_(norms), *_conditions(store, rest, now))
-            .limit(COUNT_CAP + 1)
-            .subquery()
-        )
-        return int(await session.scalar(sa.select(sa.func.count()).select_from(driven)) or 0)
-    scan = _conditions(store, query, now, newest_first=True)
-    capped = sa.select(e.row_id).where(*scan).limit(COUNT_CAP + 1).subquery()
-    return int(await session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0)
-
-
-async def _sample(session: AsyncSession, conditions: list[sa.ColumnElement[bool]]) -> list[int]:
-    """The row ids of the newest FACET_SAMPLE matches, fetched once per facet family."""
-    e = EntryRow
-    query = sa.select(e.row_id).where(*conditions).order_by(e.row_id.desc()).limit(FACET_SAMPLE)
-    return list((await session.scalars(query)).all())
-
-
 async def _facets(
-    store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
-) -> tuple[dict[str, list[tuple[str, int]]], bool, list[int], bool, int | None]:
+    matches: _Matches,
+) -> tuple[dict[str, list[tuple[str, int]]], bool, list[int], bool, int]:
     """Facet counts over the matches and whether they were sampled: exact up to
     FACET_SAMPLE matches (of any status), over the newest FACET_SAMPLE matches beyond
     (counting values of 100,000 entries per request is too slow). Also the row ids the
     facets counted (the newest matches, newest first), whether they are every match, and
-    the number of matches when it was seen on the way (None: count them)."""
+    the number of matches (up to COUNT_CAP + 1)."""
+    store, session = matches.store, matches.session
     e = EntryRow
     counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     # One sample of every status: the status facet ignores the status filter (so people
     # see what else there is), and when the sample is complete it holds the matches too.
     # One pass over the newest FIRST_PASS matches of every status: its head is the status
-    # sample, and the wanted statuses among it give the matches (and their total when the
-    # pass saw them all) without scanning again; only broader queries count apart.
-    status_expr = effective_status(now)
-    rows = (
-        await session.execute(
-            sa.select(e.row_id, status_expr)
-            .where(*_conditions(store, query, now, with_status=False))
-            .order_by(e.row_id.desc())
-            .limit(FIRST_PASS + 1)
-        )
-    ).all()
+    # sample, and when it saw every match the wanted statuses among it are the matches
+    # and their total. Broader queries take the newest matches and their (capped) total
+    # in one more pass.
+    rows = await matches.any_status(FIRST_PASS + 1)
     sampled = len(rows) > FACET_SAMPLE
     for _, status in rows[:FACET_SAMPLE]:
         counts["status"][status] = counts["status"].get(status, 0) + 1
-    wanted = set(query.statuses or ["active"])
+    wanted = set(matches.wanted_statuses)
     every = [row_id for row_id, status in rows if status in wanted]
-    seen_all = len(rows) <= FIRST_PASS
-    if seen_all or len(every) >= FACET_SAMPLE:
+    if len(rows) <= FIRST_PASS:
+        matching, total = every[:FACET_SAMPLE], len(every)
+    elif matches.counted is not None:
+        total = min(matches.counted, COUNT_CAP + 1)
         matching = every[:FACET_SAMPLE]
+        if len(every) < FACET_SAMPLE:
+            matching = await matches.wanted(FACET_SAMPLE)
+    elif len(every) >= FACET_SAMPLE:
+        # The first pass's share of the row ids it spans guesses how many match in all.
+        span = rows[0][0] - rows[-1][0] + 1
+        matching, total = every[:FACET_SAMPLE], await matches.count(len(rows) * rows[0][0] / span)
     else:  # few wanted among many others: look further back
-        matching = await _sample(session, _conditions(store, query, now, newest_first=True))
-    complete = seen_all and len(every) <= FACET_SAMPLE
-    total = len(every) if seen_all else None
+        matching, total = await matches.newest(FACET_SAMPLE)
+    complete = total <= FACET_SAMPLE
     if matching:
         v = EntryValueRow
         # On SQLite, drive from the sampled entries, not from every value of a field.
         field: sa.ColumnElement[str] = (
             sa.literal_column("+catalog_entry_values.field") if store.sqlite else v.field.expression
         )
-        value_rows = await session.execute(
+        values = (
             sa.select(v.field, sa.func.min(v.value), sa.func.count())
-            .where(v.entry_row.in_(matching), field.in_([f for f in FACETS if f in VALUE_FILTERS]))
+            .where(
+                _among(v.entry_row, matching, store.sqlite),
+                field.in_([f for f in FACETS if f in VALUE_FILTERS]),
+            )
             .group_by(v.field, v.norm)
         )
-        for name, value, count in value_rows:
-            counts[name][value] = int(count)
-        issuer_rows = await session.execute(
-            sa.select(e.issuer, sa.func.count()).where(e.row_id.in_(matching)).group_by(e.issuer)
+        issuers = (
+            sa.select(sa.literal("issuer", sa.String()), e.issuer, sa.func.count())
+            .where(_among(e.row_id, matching, store.sqlite))
+            .group_by(e.issuer)
         )
-        counts["issuer"] = {issuer: int(count) for issuer, count in issuer_rows}
+        for name, value, count in (await session.execute(sa.union_all(values, issuers))).all():
+            counts[name][value] = int(count)
     facets = {
         name: sorted(values.items(), key=lambda item: (-item[1], item[0]))[:MAX_FACET_VALUES]
         for name, values in counts.items()
     }
     return facets, sampled, matching, complete, total
+
+
+def _among(
+    column: InstrumentedAttribute[int], ids: list[int], sqlite: bool
+) -> sa.ColumnElement[bool]:
+    """`column IN ids` with the ids as one parameter (a JSON text on SQLite, an array on
+    PostgreSQL): binding a thousand parameters one by one cost more than the query."""
+    if sqlite:
+        listed = sa.func.json_each(sa.literal(json.dumps(ids))).table_valued("value")
+        return column.in_(sa.select(listed.c.value))
+    return column == sa.any_(sa.literal(ids, type_=postgresql.ARRAY(sa.BigInteger())))
