@@ -5,8 +5,8 @@
 - the agreement's usage policy is re-checked (monitor scope) on every access;
 - files stream in 1 MiB chunks in constant memory, with `Range` (resume), `ETag`,
   `If-None-Match`/`If-Range` and `Repr-Digest` (RFC 9530, SHA-256 of the whole file);
-- while streaming, the transfer's state is re-read every few chunks: a suspension or
-  termination stops the download at once;
+- while streaming, a suspension or termination made in this process stops the download at
+  the next chunk; one made by another replica is read from the database within 0.25 s;
 - every access, allowed or not, goes into the audit log.
 """
 
@@ -37,7 +37,7 @@ from hinterland.errors import (
 from hinterland.web.errors import error_body, status_for
 
 CHUNK = 1024 * 1024
-RECHECK_EVERY = 8  # chunks between state checks while streaming
+RECHECK_SECONDS = 0.25  # longest a stream runs on after another replica stopped it
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -73,14 +73,22 @@ async def _open_transfer(
     if asset is None:
         raise NotFound(f"no asset {agreement.asset_id!r}")
     decision = await services.gate.usage(
-        agreement.policy, Caller(row.counterparty, row.claims),
-        action=str(row.params.get("action", "use")), params=row.params, consume=False,
+        agreement.policy,
+        Caller(row.counterparty, row.claims),
+        action=str(row.params.get("action", "use")),
+        params=row.params,
+        consume=False,
     )
     await services.audit.record(
         "dataplane.access",
-        {"transfer": pid, "agreement": agreement.id, "caller": row.counterparty,
-         "range": request.headers.get("range"), "allowed": decision.allowed,
-         "reason": decision.reason},
+        {
+            "transfer": pid,
+            "agreement": agreement.id,
+            "caller": row.counterparty,
+            "range": request.headers.get("range"),
+            "allowed": decision.allowed,
+            "reason": decision.reason,
+        },
     )
     if not decision.allowed:
         raise PermissionDenied(decision.reason)
@@ -116,24 +124,37 @@ def _read(handle: BinaryIO, offset: int, length: int) -> bytes:
 async def _stream(
     state: ConnectorState, pid: str, path: Path, first: int, last: int
 ) -> AsyncIterator[bytes]:
+    """The file's bytes `first..last` in chunks, while the transfer stays STARTED.
+
+    A suspension or termination made in this process stops the stream at the next chunk
+    (the state change is signalled); one made by another replica is read from the
+    database at least every `RECHECK_SECONDS`.
+    """
+    loop = asyncio.get_running_loop()
+    services = state.services
     handle = await asyncio.to_thread(path.open, "rb")
     try:
-        position, sent = first, 0
-        while position <= last:
-            if sent and sent % RECHECK_EVERY == 0:
-                row = await state.services.transfers.get(pid)
-                if row.state != "STARTED":
-                    await state.services.audit.record(
-                        "dataplane.stopped", {"transfer": pid, "state": row.state,
-                                              "at": position})
-                    return  # the client sees a short body: the download stopped
-            size = min(CHUNK, last - position + 1)
-            chunk = await asyncio.to_thread(_read, handle, position, size)
-            if not chunk:
-                return
-            position += len(chunk)
-            sent += 1
-            yield chunk
+        with services.signals.watching(
+            lambda hint, _row: hint[0] == "transfer" and hint[1] == pid
+        ) as changed:
+            position, checked = first, loop.time()
+            while position <= last:
+                if changed.is_set() or loop.time() - checked >= RECHECK_SECONDS:
+                    changed.clear()
+                    checked = loop.time()
+                    row = await services.transfers.get(pid)
+                    if row.state != "STARTED":
+                        await services.audit.record(
+                            "dataplane.stopped",
+                            {"transfer": pid, "state": row.state, "at": position},
+                        )
+                        return  # the client sees a short body: the download stopped
+                size = min(CHUNK, last - position + 1)
+                chunk = await asyncio.to_thread(_read, handle, position, size)
+                if not chunk:
+                    return
+                position += len(chunk)
+                yield chunk
     finally:
         await asyncio.to_thread(handle.close)
 
@@ -159,9 +180,7 @@ def data_router() -> APIRouter:
             headers: dict[str, Any] = {
                 "ETag": etag,
                 "Accept-Ranges": "bytes",
-                "Repr-Digest": "sha-256=:"
-                + base64.b64encode(bytes.fromhex(sha256)).decode()
-                + ":",
+                "Repr-Digest": "sha-256=:" + base64.b64encode(bytes.fromhex(sha256)).decode() + ":",
                 "Content-Type": asset.media_type,
                 "Cache-Control": "no-store",
             }
@@ -189,7 +208,9 @@ def data_router() -> APIRouter:
         if request.method == "HEAD":
             return Response(status_code=status, headers=headers)
         return StreamingResponse(
-            _stream(state, pid, path, first, last), status_code=status, headers=headers,
+            _stream(state, pid, path, first, last),
+            status_code=status,
+            headers=headers,
             media_type=asset.media_type,
         )
 
@@ -200,8 +221,12 @@ def data_router() -> APIRouter:
             row, agreement, asset = await _open_transfer(state, request, pid)
             assert state.key is not None
             document = await asyncio.to_thread(
-                signed_licence, state.key, issuer=state.services.did, transfer=row,
-                agreement=agreement, asset=asset,
+                signed_licence,
+                state.key,
+                issuer=state.services.did,
+                transfer=row,
+                agreement=agreement,
+                asset=asset,
             )
         except HinterlandError as exc:
             return _error(exc)

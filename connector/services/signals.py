@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 Hint = tuple[str, str, str, str]
@@ -39,6 +39,16 @@ class Signals:
         """The processes changed since the last call (the worker looks at these first)."""
         hints, self._hints = self._hints, set()
         return hints
+
+    @contextlib.contextmanager
+    def watching(self, wants: Callable[[Hint, Any], bool]) -> Iterator[asyncio.Event]:
+        """An event set whenever a change `wants(hint, row)` is notified, for the block."""
+        event = asyncio.Event()
+        self._waiters[event] = wants
+        try:
+            yield event
+        finally:
+            del self._waiters[event]
 
     async def wait_until(
         self, done: Callable[[], Awaitable[bool]], *, within: float, poll: float = 0.5,

@@ -3,6 +3,7 @@ and a signed licence with every print."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import os
@@ -15,7 +16,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from test_dsp_flow import MEMBERS_ONLY, PRINT_LICENCE, _negotiate, _print
 
-from connector.api.dataplane import _stream
+from connector.api.dataplane import RECHECK_SECONDS, _stream
 from connector.assets.files import store_stream
 from connector.dsp import messages as m
 from connector.services.download import download
@@ -163,7 +164,33 @@ async def test_streaming_stops_when_the_transfer_is_suspended(pair: Pair, data: 
         if received == len(chunk):  # after the first chunk, the provider suspends
             await provider.transfer.act(row.remote_pid, TransferEvent.SUSPENSION, reason="stop")
     assert 0 < received < len(data) * 4
-    assert received <= 9 * 1024 * 1024
+    assert received <= 2 * 1024 * 1024  # signalled in this process: the next chunk stops
+
+
+async def test_a_suspension_by_another_replica_stops_the_stream_soon(
+    pair: Pair, data: bytes
+) -> None:
+    """A state written to the database by another process sends no in-process signal: the
+    stream reads the state again every RECHECK_SECONDS."""
+    row = await _started(pair, data)
+    provider = pair.provider.state
+    asset = await provider.services.offers.get_asset("urn:asset:bracket")
+    big = (provider.settings.asset_dir() / asset.sha256).with_name("big")
+    big.write_bytes(data * 8)  # 24 chunks of 1 MiB
+
+    async def suspend_elsewhere(session: AsyncSession) -> None:
+        await session.execute(
+            update(TransferRow).where(TransferRow.pid == row.remote_pid).values(state="SUSPENDED")
+        )
+
+    received = 0
+    async for chunk in _stream(provider, row.remote_pid, big, 0, len(data) * 8 - 1):
+        received += len(chunk)
+        if received == len(chunk):
+            await run_write(provider.services.engine, suspend_elsewhere)  # no signal
+        await asyncio.sleep(RECHECK_SECONDS / 4)  # a slow client: 4 chunks per re-check
+    assert 0 < received < len(data) * 8
+    assert received <= 6 * 1024 * 1024
 
 
 async def test_usage_is_rechecked_on_every_access(pair: Pair, data: bytes) -> None:
