@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import mmap
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -116,14 +117,44 @@ def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return first, last
 
 
-def _read(handle: BinaryIO, offset: int, length: int) -> bytes:
-    handle.seek(offset)
-    return handle.read(length)
+class _Mapped:
+    """A read-only memory map of an asset file, handed out in chunk slices.
+
+    Asset files are written once under their SHA-256 and never changed, so mapping them is
+    safe. Sending a slice copies straight from the page cache into the socket (no read()
+    into a bytes object first: about a third of the data plane's CPU). The kernel reads
+    ahead of the chunk being sent, and pages two chunks behind are dropped from the map,
+    so the process's resident memory stays a few MiB whatever the file size (the page
+    cache keeps the data; a slice still queued re-reads it from there if it must).
+    """
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self.view = memoryview(self.map)
+        self.dropped = 0  # pages before this offset are out of the map already
+        self._advise("MADV_SEQUENTIAL", 0, len(self.map))
+
+    def chunk(self, position: int, size: int) -> memoryview:
+        page = (position // mmap.PAGESIZE) * mmap.PAGESIZE
+        behind = page - 2 * CHUNK
+        if behind > self.dropped:
+            self._advise("MADV_DONTNEED", self.dropped, behind - self.dropped)
+            self.dropped = behind
+        ahead = page
+        self._advise("MADV_WILLNEED", ahead, min(2 * CHUNK, len(self.map) - ahead))
+        return self.view[position : position + size]
+
+    def _advise(self, advice: str, start: int, length: int) -> None:
+        if _ADVICE and length > 0:  # Linux; elsewhere the kernel's defaults
+            self.map.madvise(getattr(mmap, advice), start, length)
+
+
+_ADVICE = all(hasattr(mmap, name) for name in ("MADV_SEQUENTIAL", "MADV_WILLNEED", "MADV_DONTNEED"))
 
 
 async def _stream(
     state: ConnectorState, pid: str, path: Path, first: int, last: int
-) -> AsyncIterator[bytes]:
+) -> AsyncIterator[bytes | memoryview]:
     """The file's bytes `first..last` in chunks, while the transfer stays STARTED.
 
     A suspension or termination made in this process stops the stream at the next chunk
@@ -134,6 +165,9 @@ async def _stream(
     services = state.services
     handle = await asyncio.to_thread(path.open, "rb")
     try:
+        if last < first:
+            return
+        mapped = _Mapped(handle)  # unmapped when the last slice handed out is released
         with services.signals.watching(
             lambda hint, _row: hint[0] == "transfer" and hint[1] == pid
         ) as changed:
@@ -150,7 +184,7 @@ async def _stream(
                         )
                         return  # the client sees a short body: the download stopped
                 size = min(CHUNK, last - position + 1)
-                chunk = await asyncio.to_thread(_read, handle, position, size)
+                chunk = mapped.chunk(position, size)
                 if not chunk:
                     return
                 position += len(chunk)
