@@ -17,7 +17,9 @@ from connector.store.tables import AgreementRow
 from hinterland.db.engine import session_factory
 
 
-async def test_fifty_concurrent_prints_grant_exactly_three(edge: Edge) -> None:  # noqa: F811
+async def _print_licence_agreement(edge: Edge) -> m.Agreement:  # noqa: F811
+    """A finalized 3-print licence for the consumer, stored on the provider, and the
+    consumer's claims (located in Germany) cached as if just fetched."""
     negotiation = await edge.negotiation("FINALIZED")
     agreement = m.Agreement(
         id=f"urn:uuid:{uuid.uuid4()}",
@@ -42,6 +44,11 @@ async def test_fifty_concurrent_prints_grant_exactly_three(edge: Edge) -> None: 
         )
     claims = edge.app.state.connector._claims_cache
     claims[CONSUMER_DID] = (time.monotonic() + 600, {"spatial": "DE"})
+    return agreement
+
+
+async def test_fifty_concurrent_prints_grant_exactly_three(edge: Edge) -> None:  # noqa: F811
+    agreement = await _print_licence_agreement(edge)
 
     async def ask(i: int) -> tuple[int, str]:
         message = m.TransferRequestMessage(
@@ -68,25 +75,7 @@ async def test_fifty_concurrent_prints_grant_exactly_three(edge: Edge) -> None: 
 async def test_a_replayed_print_request_spends_no_print(edge: Edge) -> None:  # noqa: F811
     """The token of a counted transfer request is on record before the count is spent: the
     same token on a second request is refused without using up a print."""
-    negotiation = await edge.negotiation("FINALIZED")
-    agreement = m.Agreement(
-        id=f"urn:uuid:{uuid.uuid4()}",
-        target="urn:asset:pcf",
-        assigner=PROVIDER_DID,
-        assignee=CONSUMER_DID,
-        timestamp="2026-01-01T00:00:00Z",
-        permission=PRINT_LICENCE["permission"],
-    )
-    async with session_factory(edge.services.engine)() as session, session.begin():
-        session.add(
-            AgreementRow(
-                id=agreement.id, role="provider", negotiation_pid=negotiation.pid,
-                asset_id="urn:asset:pcf", provider=PROVIDER_DID, consumer=CONSUMER_DID,
-                policy=agreement.to_json(), created_at=time.time(),
-            )
-        )
-    claims = edge.app.state.connector._claims_cache
-    claims[CONSUMER_DID] = (time.monotonic() + 600, {"spatial": "DE"})
+    agreement = await _print_licence_agreement(edge)
 
     def request() -> dict[str, object]:
         return m.TransferRequestMessage(
