@@ -49,12 +49,15 @@ def _iso(moment: datetime) -> str:
 
 
 def _credential(issuer: str, subject: dict[str, Any], now: datetime) -> dict[str, Any]:
+    # Milliseconds: catalogs order versions by validFrom (then by hash), so a version
+    # published within the same second as the one it replaces must still come out newer.
+    valid_from = (now - timedelta(minutes=5)).isoformat(timespec="milliseconds")
     return {
         "@context": [VC2, GX, {"hl": NS}],
         "type": ["VerifiableCredential"],
         "id": f"urn:hinterland:sd:{hashlib.sha256(canonical(subject).encode()).hexdigest()[:32]}",
         "issuer": issuer,
-        "validFrom": _iso(now - timedelta(minutes=5)),
+        "validFrom": valid_from.replace("+00:00", "Z"),
         "credentialSubject": subject,
     }
 
@@ -153,6 +156,10 @@ class Publisher:
         self.region = region
         self.on_membership = on_membership
         self.changed = asyncio.Event()
+        # the background loop and POST /publish may ask at once: one pass at a time, or both
+        # would sign a new version of a changed offer and revoke the old entry twice
+        self._lock = asyncio.Lock()
+        self._issued = datetime.min.replace(tzinfo=UTC)
 
     async def desired(self) -> dict[str, dict[str, Any]]:
         """Subject -> unsigned credentialSubject we want published."""
@@ -167,8 +174,18 @@ class Publisher:
             )
         return wanted
 
+    def _issue_time(self) -> datetime:
+        """Now, but always at least a millisecond after the last version we signed."""
+        now = max(datetime.now(UTC), self._issued + timedelta(milliseconds=1))
+        self._issued = now
+        return now
+
     async def publish_all(self) -> list[PublishOutcome]:
-        """Publish, re-publish or revoke at every catalog as needed."""
+        """Publish, re-publish or revoke at every catalog as needed (one pass at a time)."""
+        async with self._lock:
+            return await self._publish_all()
+
+    async def _publish_all(self) -> list[PublishOutcome]:
         wanted = await self.desired()
         outcomes: list[PublishOutcome] = []
         for catalog in self.catalogs:
@@ -195,7 +212,7 @@ class Publisher:
         if row is not None and row.digest == digest:
             return PublishOutcome(catalog, subject, "unchanged", row.entry_id)
         document = sign_document(
-            _credential(self.s.did, content, datetime.now(UTC)), self.key,
+            _credential(self.s.did, content, self._issue_time()), self.key,
             verification_method=f"{self.s.did}#key-1",
         )
         try:
