@@ -24,6 +24,7 @@ from catalog.models import (
     EntryValueRow,
     ParticipantRow,
     row_to_entry,
+    status_at,
 )
 from catalog.records import AddResult, Entry, NewEntry, aware
 from catalog.terms import value_terms
@@ -32,15 +33,17 @@ from catalog.text import index_text
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def entry_values(new: NewEntry, now: datetime) -> dict[str, Any]:
-    """The `catalog_entries` columns of a new active entry."""
+def entry_values(
+    new: NewEntry, now: datetime, status: str = "active", superseded_by: str | None = None
+) -> dict[str, Any]:
+    """The `catalog_entries` columns of a new entry."""
     claims = new.claims
     return {
         "id": new.id,
         "issuer": new.issuer,
         "subject_id": claims.subject_id,
         "types": json.dumps(claims.types),
-        "status": "active",
+        "status": status,
         "sha256": new.sha256,
         "name": claims.name,
         "description": claims.description,
@@ -50,14 +53,13 @@ def entry_values(new: NewEntry, now: datetime) -> dict[str, Any]:
         "origin": new.origin,
         "created": now,
         "updated": now,
-        "superseded_by": None,
+        "superseded_by": superseded_by,
     }
 
 
-def blob_values(new: NewEntry, row_id: int, search_text: str) -> dict[str, Any]:
-    """The `catalog_entry_documents` columns of a new entry."""
+def blob_values(new: NewEntry, search_text: str) -> dict[str, Any]:
+    """The `catalog_entry_documents` columns of a new entry (but its row id)."""
     return {
-        "row_id": row_id,
         "document": new.document,
         "report": json.dumps(new.report),
         "compliance": json.dumps(new.compliance) if new.compliance else None,
@@ -71,13 +73,12 @@ def entry_of(new: NewEntry, row_id: int, values: dict[str, Any]) -> Entry:
     """The public record of an entry just inserted (what `row_to_entry` would read back)."""
     now: datetime = values["created"]
     valid_until = aware(values["valid_until"])
-    expired = valid_until is not None and valid_until <= now
     return Entry(
         id=new.id,
         issuer=new.issuer,
         subject_id=values["subject_id"],
         types=list(new.claims.types),
-        status="expired" if expired else "active",
+        status=status_at(values["status"], valid_until, now),  # type: ignore[arg-type]
         document=new.document,
         sha256=new.sha256,
         name=values["name"],
@@ -160,7 +161,7 @@ def insert_plain(
     session.execute(
         sa.insert(EntryBlobRow.__table__),  # type: ignore[arg-type]
         [
-            blob_values(new, row_id, text)
+            {"row_id": row_id, **blob_values(new, text)}
             for new, row_id, text in zip(news, row_ids, texts, strict=True)
         ],
     )
@@ -176,32 +177,9 @@ def insert_plain(
 
 
 def new_row(new: NewEntry, now: datetime, status: str, superseded_by: str | None) -> EntryRow:
-    claims = new.claims
-    row = EntryRow(
-        id=new.id,
-        issuer=new.issuer,
-        subject_id=claims.subject_id,
-        types=json.dumps(claims.types),
-        status=status,
-        sha256=new.sha256,
-        name=claims.name,
-        description=claims.description,
-        claims=json.dumps(claims.to_dict()),
-        issued=claims.issued,
-        valid_until=claims.valid_until,
-        origin=new.origin,
-        created=now,
-        updated=now,
-        superseded_by=superseded_by,
-    )
-    row.blob = EntryBlobRow(
-        document=new.document,
-        report=json.dumps(new.report),
-        compliance=json.dumps(new.compliance) if new.compliance else None,
-        revocation=None,
-        rdf=new.rdf,
-        search_text=index_text(claims.search_text()),
-    )
+    """An ORM row (with its documents) for the one-by-one path."""
+    row = EntryRow(**entry_values(new, now, status, superseded_by))
+    row.blob = EntryBlobRow(**blob_values(new, index_text(new.claims.search_text())))
     return row
 
 
@@ -244,7 +222,7 @@ def add_one(session: Session, new: NewEntry, now: datetime, *, sqlite: bool) -> 
     row = new_row(new, now, status, superseded_by)
     session.add(row)
     session.flush()
-    index(session, [(row, new)], sqlite=sqlite)
+    index_values(session, [(row.row_id, new, row.blob.search_text)], sqlite=sqlite)
     session.add(ChangeRow(entry_id=new.id, kind="added", at=now))
     for old in deprecated:
         session.add(ChangeRow(entry_id=old, kind="deprecated", at=now))
@@ -252,12 +230,6 @@ def add_one(session: Session, new: NewEntry, now: datetime, *, sqlite: bool) -> 
         onboard(session, new, now)
     session.flush()
     return AddResult(row_to_entry(row, now), created=True, deprecated=deprecated)
-
-
-def index(session: Session, rows: list[tuple[EntryRow, NewEntry]], *, sqlite: bool) -> None:
-    index_values(
-        session, [(row.row_id, new, row.blob.search_text) for row, new in rows], sqlite=sqlite
-    )
 
 
 def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sqlite: bool) -> None:

@@ -113,12 +113,17 @@ class PeerRow(Base):
     last_error: Mapped[str | None] = mapped_column(sa.Text())
 
 
+def status_at(status: str, valid_until: datetime | None, now: datetime) -> str:
+    """The status a reader sees: an active entry past its validUntil reads as expired."""
+    if status == "active" and valid_until is not None and valid_until <= now:
+        return "expired"
+    return status
+
+
 def row_to_entry(row: EntryRow, now: datetime) -> Entry:
     """Build the public record, applying expiry at read time."""
-    status = row.status
     valid_until = aware(row.valid_until)
-    if status == "active" and valid_until is not None and valid_until <= now:
-        status = "expired"
+    status = status_at(row.status, valid_until, now)
     return Entry(
         id=row.id,
         issuer=row.issuer,
