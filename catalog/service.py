@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from catalog.credentials import KernelSigner, Signer, membership_credential
@@ -57,16 +56,15 @@ class CatalogService:
                 settings.database_url(),
                 echo=settings.database.echo,
                 pool_size=settings.database.pool_size,
+                sqlite_synchronous=SQLITE_SYNCHRONOUS,
+                sqlite_cache_kib=SQLITE_CACHE_KIB,
             )
-            if engine.dialect.name == "sqlite":
-                _relax_sqlite_sync(engine)
-                _size_sqlite_cache(engine)
         clock = clock or utc_now
         store = CatalogStore(
             engine,
             clock=clock,
             search_cache_entries=options.search_cache_entries,
-            sqlite_synchronous="NORMAL",  # ADR catalog-0004
+            sqlite_synchronous=SQLITE_SYNCHRONOUS,
         )
         loader = DocumentLoader(settings.jsonld)
         resolver = resolver or DidResolver(settings.did)
@@ -140,28 +138,11 @@ class CatalogService:
         )
 
 
-def _size_sqlite_cache(engine: AsyncEngine) -> None:
-    """A 32 MiB page cache per connection instead of SQLite's 2 MiB: a search looks up
-    entries by row id all over `catalog_entries`, and with 100,000 entries each look-up
-    missed the small cache and read its page from the OS again (ADR catalog-0008)."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA cache_size={-SQLITE_CACHE_KIB}")
-        cursor.close()
-
-
+# WAL with synchronous=NORMAL (ADR catalog-0004): a crashed or killed process loses nothing
+# committed, only a power cut may lose the last transactions; an ingest's commit no longer
+# waits for an fsync.
+SQLITE_SYNCHRONOUS = "NORMAL"
+# A 32 MiB page cache per connection instead of SQLite's 2 MiB: a search looks up entries by
+# row id all over `catalog_entries`, and with 100,000 entries each look-up missed the small
+# cache and read its page from the OS again (ADR catalog-0008).
 SQLITE_CACHE_KIB = 32 * 1024
-
-
-def _relax_sqlite_sync(engine: AsyncEngine) -> None:
-    """WAL with synchronous=NORMAL (ADR catalog-0004): a crashed or killed process loses
-    nothing committed, only a power cut may lose the last transactions; an ingest's commit
-    no longer waits for an fsync."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()

@@ -19,8 +19,6 @@ from typing import Any
 import httpx
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from connector.api.credential_service import credential_router
 from connector.api.dataplane import data_router
@@ -41,7 +39,6 @@ from connector.settings import ConnectorOptions, ConnectorSettings
 from connector.store.processes import Clock
 from connector.transport import HttpTransport
 from hinterland.db import create_engine, migrate
-from hinterland.db.engine import is_sqlite
 from hinterland.did import DidResolver, did_web_document, did_web_url
 from hinterland.errors import ConfigurationError
 from hinterland.keys import PrivateKey, load_private_key
@@ -96,18 +93,6 @@ def version_document(settings: ConnectorSettings) -> dict[str, Any]:
     ).to_json()
 
 
-def _relax_sqlite_sync(engine: AsyncEngine) -> None:
-    """WAL with synchronous=NORMAL: a crashed or killed process loses nothing committed
-    (only a power cut may lose the last transactions), and a negotiation's many small
-    commits no longer each wait for an fsync."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-
 def _claims_source(
     options: ConnectorOptions, transport: HttpTransport, resolver: DidResolver, clock: Clock
 ) -> ClaimsSource:
@@ -152,9 +137,12 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
         url = settings.database_url()
         if settings.database.migrate_on_start:
             await asyncio.to_thread(migrate.upgrade, url)
-        engine = create_engine(url, pool_size=settings.database.pool_size)
-        if is_sqlite(engine):
-            _relax_sqlite_sync(engine)
+        # WAL with synchronous=NORMAL: a crashed or killed process loses nothing committed
+        # (only a power cut may lose the last transactions), and a negotiation's many small
+        # commits no longer each wait for an fsync.
+        engine = create_engine(
+            url, pool_size=settings.database.pool_size, sqlite_synchronous="NORMAL"
+        )
         http = extra.http or httpx.AsyncClient(timeout=10.0)
         resolver = extra.resolver or DidResolver(settings.did, http=http)
         issuer = TokenIssuer(key, options.did, lifetime=options.token_lifetime_seconds,

@@ -25,8 +25,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout.
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 5,
+    sqlite_synchronous: str | None = None,
+    sqlite_cache_kib: int | None = None,
+) -> AsyncEngine:
+    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout, and the
+    given `synchronous` mode and page cache size (SQLite's defaults when None).
 
     Raises `ConfigurationError` for a URL whose driver we do not support.
     """
@@ -45,31 +53,36 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> AsyncE
     else:
         kwargs["pool_size"] = pool_size
         kwargs["pool_pre_ping"] = True
+    if parsed.drivername.startswith("sqlite"):
+        _check_synchronous(sqlite_synchronous)
     engine = _create_async_engine(url, **kwargs)
     if parsed.drivername.startswith("sqlite"):
-        _tune_sqlite(engine)
+        # aiosqlite's default transaction handling defers BEGIN; we issue BEGIN IMMEDIATE
+        # ourselves where a write lock is needed (see `hinterland.db.tx`).
+        _tune_sqlite(engine.sync_engine, sqlite_synchronous, sqlite_cache_kib)
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
+def _tune_sqlite(engine: sa.Engine, synchronous: str | None, cache_kib: int | None) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # aiosqlite's default transaction handling defers BEGIN; we issue BEGIN IMMEDIATE
-        # ourselves where a write lock is needed (see `hinterland.db.tx`).
-        _sqlite_pragmas(dbapi_connection)
-
-
-def _sqlite_pragmas(dbapi_connection: Any, synchronous: str | None = None) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    if synchronous is not None:
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-    cursor.close()
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if synchronous is not None:
+            cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
+        if cache_kib is not None:
+            cursor.execute(f"PRAGMA cache_size={-int(cache_kib)}")  # negative: KiB
+        cursor.close()
 
 
 _SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+def _check_synchronous(synchronous: str | None) -> None:
+    if synchronous is not None and synchronous.upper() not in _SYNCHRONOUS:
+        raise ConfigurationError(f"unknown SQLite synchronous mode {synchronous!r}")
 
 
 def create_sync_sqlite_engine(database: str, *, synchronous: str = "FULL") -> sa.Engine:
@@ -78,16 +91,11 @@ def create_sync_sqlite_engine(database: str, *, synchronous: str = "FULL") -> sa
 
     Its connections may be used from any one thread at a time (the caller serializes).
     """
-    if synchronous.upper() not in _SYNCHRONOUS:
-        raise ConfigurationError(f"unknown SQLite synchronous mode {synchronous!r}")
+    _check_synchronous(synchronous)
     engine = sa.create_engine(
         f"sqlite:///{database}", connect_args={"timeout": 30, "check_same_thread": False}
     )
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        _sqlite_pragmas(dbapi_connection, synchronous.upper())
-
+    _tune_sqlite(engine, synchronous, None)
     return engine
 
 
