@@ -91,11 +91,9 @@ class NegotiationService:
     async def on_request(self, msg: m.ContractRequestMessage, caller: Caller) -> NegotiationRow:
         """A consumer requests a contract (initial, or within an existing negotiation)."""
         if msg.providerPid is not None:
-            step = await self.s.negotiations.apply(
+            return await self._step(
                 msg.providerPid, NE.REQUEST, C, check=self._provider_check(caller, msg)
             )
-            await self._changed(step.row, step.changed, NE.REQUEST)
-            return step.row
         existing = await self.s.negotiations.find_remote(P, caller.did, msg.consumerPid)
         if existing is not None:
             return existing  # re-delivered initial request
@@ -142,32 +140,26 @@ class NegotiationService:
         if msg.eventType != "ACCEPTED":
             await self.s.negotiations.get(pid, role=P)
             raise IllegalTransition("a consumer may not send a FINALIZED event")
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.ACCEPTED, C, check=self._provider_check(caller, msg)
         )
-        await self._changed(step.row, step.changed, NE.ACCEPTED)
-        return step.row
 
     async def on_verification(
         self, pid: str, msg: m.ContractAgreementVerificationMessage, caller: Caller
     ) -> NegotiationRow:
         """The consumer verified the agreement; the worker finalizes."""
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.VERIFICATION, C, check=self._provider_check(caller, msg)
         )
-        await self._changed(step.row, step.changed, NE.VERIFICATION)
-        return step.row
 
     async def on_provider_termination(
         self, pid: str, msg: m.ContractNegotiationTerminationMessage, caller: Caller
     ) -> NegotiationRow:
         """The consumer ends the negotiation."""
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.TERMINATION, C, check=self._provider_check(caller, msg),
             updates={"reason": _reason(msg.reason, msg.code)},
         )
-        await self._changed(step.row, step.changed, NE.TERMINATION)
-        return step.row
 
     def _provider_check(self, caller: Caller, msg: Any) -> Any:
         owned = _owned_by(caller)
@@ -245,10 +237,9 @@ class NegotiationService:
         message = m.ContractNegotiationEventMessage(
             providerPid=row.pid, consumerPid=row.remote_pid, eventType="FINALIZED"
         )
-        step = await self.s.negotiations.apply(
+        await self._step(
             row.pid, NE.FINALIZED, P, outbound=[self._to_consumer(row, "events", message)]
         )
-        await self._changed(step.row, step.changed, NE.FINALIZED)
 
     def _to_consumer(self, row: NegotiationRow, path: str, message: m.DspModel) -> Outbound:
         assert row.remote_pid is not None
@@ -309,12 +300,10 @@ class NegotiationService:
         self, pid: str, msg: m.ContractOfferMessage, caller: Caller
     ) -> NegotiationRow:
         """A provider's counter-offer."""
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.OFFER, P, check=self._consumer_check(caller, msg),
             updates={"offer": msg.offer.to_json()},
         )
-        await self._changed(step.row, step.changed, NE.OFFER)
-        return step.row
 
     async def on_agreement(
         self, pid: str, msg: m.ContractAgreementMessage, caller: Caller
@@ -335,7 +324,7 @@ class NegotiationService:
             if _rules(agreement) != _rules(row.offer):
                 raise InputError("the agreement's rules differ from the offer we requested")
 
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.AGREEMENT, P, check=check,
             updates={"agreement_id": agreement.id, "remote_pid": msg.providerPid},
             extra=[
@@ -346,8 +335,6 @@ class NegotiationService:
                 )
             ],
         )
-        await self._changed(step.row, step.changed, NE.AGREEMENT)
-        return step.row
 
     async def on_consumer_event(
         self, pid: str, msg: m.ContractNegotiationEventMessage, caller: Caller
@@ -356,22 +343,18 @@ class NegotiationService:
         if msg.eventType != "FINALIZED":
             await self.s.negotiations.get(pid, role=C)
             raise IllegalTransition("a provider may not send an ACCEPTED event")
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.FINALIZED, P, check=self._consumer_check(caller, msg)
         )
-        await self._changed(step.row, step.changed, NE.FINALIZED)
-        return step.row
 
     async def on_consumer_termination(
         self, pid: str, msg: m.ContractNegotiationTerminationMessage, caller: Caller
     ) -> NegotiationRow:
         """The provider ends the negotiation (e.g. the contract policy said no)."""
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.TERMINATION, P, check=self._consumer_check(caller, msg),
             updates={"reason": _reason(msg.reason, msg.code)},
         )
-        await self._changed(step.row, step.changed, NE.TERMINATION)
-        return step.row
 
     def _consumer_check(self, caller: Caller, msg: Any) -> Any:
         owned = _owned_by(caller)
@@ -397,11 +380,10 @@ class NegotiationService:
         message = m.ContractAgreementVerificationMessage(
             providerPid=row.remote_pid, consumerPid=row.pid
         )
-        step = await self.s.negotiations.apply(
+        await self._step(
             row.pid, NE.VERIFICATION, C,
             outbound=[self._to_provider(row, "agreement/verification", message)],
         )
-        await self._changed(step.row, step.changed, NE.VERIFICATION)
 
     async def accept(self, pid: str) -> NegotiationRow:
         """OFFERED: accept the provider's offer (management API)."""
@@ -411,11 +393,9 @@ class NegotiationService:
         message = m.ContractNegotiationEventMessage(
             providerPid=row.remote_pid, consumerPid=row.pid, eventType="ACCEPTED"
         )
-        step = await self.s.negotiations.apply(
+        return await self._step(
             pid, NE.ACCEPTED, C, outbound=[self._to_provider(row, "events", message)]
         )
-        await self._changed(step.row, step.changed, NE.ACCEPTED)
-        return step.row
 
     def _to_provider(self, row: NegotiationRow, path: str, message: m.DspModel) -> Outbound:
         assert row.remote_pid is not None
@@ -443,10 +423,15 @@ class NegotiationService:
             if role is P
             else self._to_provider(row, "termination", message)
         )
-        step = await self.s.negotiations.apply(
+        return await self._step(
             row.pid, NE.TERMINATION, role, updates={"reason": reason}, outbound=[out]
         )
-        await self._changed(step.row, step.changed, NE.TERMINATION)
+
+    async def _step(self, pid: str, event: NE, sender: Role, **kwargs: Any) -> NegotiationRow:
+        """Apply `event` to negotiation `pid` (the store's `apply`), announce the change and
+        return the row as it now is."""
+        step = await self.s.negotiations.apply(pid, event, sender, **kwargs)
+        await self._changed(step.row, step.changed, event)
         return step.row
 
     async def _changed(self, row: NegotiationRow, changed: bool, event: NE) -> None:
