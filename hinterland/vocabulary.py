@@ -72,8 +72,13 @@ CATALOG_CONTEXT: Final[dict[str, Any]] = {
 
 
 def catalog_context() -> list[Any]:
-    """The inline `@context` of catalog credentials (nothing depends on a remote fetch)."""
-    return [CREDENTIALS_V2, dict(CATALOG_CONTEXT)]
+    """The inline `@context` of catalog credentials (nothing depends on a remote fetch).
+
+    The context object is shared, not copied: JSON-LD processing then recognises it and
+    reuses its processed form (a copy cost a full context processing per credential).
+    Treat it as read-only.
+    """
+    return [CREDENTIALS_V2, CATALOG_CONTEXT]
 
 
 def catalog_entry_iri(entry_id: str) -> str:

@@ -107,11 +107,12 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             )
         # URL contexts (the usual top-level `@context`) by value: the document's list is a
         # new object every time; object contexts by identity (term-scoped ones live in
-        # the cached active contexts, so the same object comes back).
+        # the cached active contexts, so the same object comes back; so does a shared
+        # inline context in a fresh list, as credentials we issue carry).
         if isinstance(local_ctx, str):
             identity: Any = local_ctx
-        elif isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
-            identity = tuple(local_ctx)
+        elif isinstance(local_ctx, list):
+            identity = tuple(item if isinstance(item, str) else id(item) for item in local_ctx)
         else:
             identity = id(local_ctx)
         key = (
@@ -124,11 +125,7 @@ class CachingProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             options.get("processingMode"),
         )
         hit = self._memo.get(key)
-        if (
-            hit is not None
-            and (hit[0] is local_ctx or type(identity) is not int)
-            and hit[1] is active_ctx
-        ):
+        if hit is not None and hit[1] is active_ctx and _same_context(hit[0], local_ctx):
             return hit[2]
         result = super()._process_context(
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
@@ -227,3 +224,14 @@ def expand_tracking(
         result = processor.expand(document, loader.options())
     assert isinstance(result, list)
     return result, list(processor.dropped)
+
+
+def _same_context(cached: Any, local_ctx: Any) -> bool:
+    """Whether a memo entry made for `cached` holds for `local_ctx`: URLs compare by
+    value, context objects by identity (an id alone may have been reused)."""
+    if cached is local_ctx or isinstance(local_ctx, str):
+        return True
+    if isinstance(local_ctx, list) and isinstance(cached, list) and len(cached) == len(local_ctx):
+        pairs = zip(cached, local_ctx, strict=True)
+        return all(a is b or (isinstance(b, str) and a == b) for a, b in pairs)
+    return False
