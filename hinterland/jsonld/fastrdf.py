@@ -17,6 +17,7 @@ on a corpus, the Gaia-X fixtures and generated documents.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -27,6 +28,7 @@ from hinterland.errors import HinterlandError
 from hinterland.jsonld.loader import DocumentLoader, default_loader
 from hinterland.jsonld.processing import CachingProcessor, Document
 from hinterland.jsonld.rdfc import XSD_STRING, Quad, literal_term
+from hinterland.jsonld.templates import learn, templated
 
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 XSD_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
@@ -366,15 +368,35 @@ def pyld_options(loader: DocumentLoader) -> dict[str, Any]:
 
 
 def direct_quads(
-    document: Document, loader: DocumentLoader | None = None
+    document: Document, loader: DocumentLoader | None = None, *, templates: bool = True
 ) -> tuple[list[Quad], list[str]] | None:
-    """Quads and dropped-key paths from the direct walk, or None where it defers to pyld."""
+    """Quads and dropped-key paths from the direct walk, or None where it defers to pyld.
+
+    With `templates`, a document whose shape was walked before takes its template
+    (`hinterland.jsonld.templates`): the same result, without the walk.
+    """
     loader = loader or default_loader()
-    converter = DirectConverter(CachingProcessor(loader), pyld_options(loader))
+    token = None
+    if templates:
+        result, token = templated(document, loader)
+        if result is not None:
+            return result
+    options = pyld_options(loader)
+    converter = DirectConverter(CachingProcessor(loader), options)
     try:
         quads = converter.convert(document)
     except HinterlandError:
         raise
     except Exception:  # Unsupported, or an error pyld's own path will report properly
         return None
-    return quads, sorted(converter.dropped)
+    walked = quads, sorted(converter.dropped)
+    if token is not None:
+        learn(token, document, loader, walked, _walker(options))
+    return walked
+
+
+def _walker(options: dict[str, Any]) -> Callable[[Any, CachingProcessor], list[Quad]]:
+    def walk(document: Any, processor: CachingProcessor) -> list[Quad]:
+        return DirectConverter(processor, options).convert(document)
+
+    return walk

@@ -53,6 +53,10 @@ _REMOTE_CACHE_SIZE = 100
 # walk's key classifications and property plans are small: keep many
 _PROCESSED_CONTEXT_CACHE_SIZE = 1_000
 _WALK_PLAN_CACHE_SIZE = 20_000
+# walk templates (hinterland.jsonld.templates): one per document shape seen twice, and
+# the shapes seen once (by hash only, so that a stream of new shapes costs little memory)
+_WALK_TEMPLATE_CACHE_SIZE = 256
+_WALK_SIGHTING_CACHE_SIZE = 4_096
 
 
 @cache
@@ -94,12 +98,13 @@ _remote_cache = _Lru(_REMOTE_CACHE_SIZE)
 
 # Resolved (parsed and processed) contexts, shared by loaders of the same class with the
 # same allow-list, so that one loader never sees a context another was allowed to load.
-_resolved_caches: dict[tuple[type, tuple[str, ...]], tuple[_Lru, _Lru, _Lru]] = {}
+_resolved_caches: dict[tuple[type, tuple[str, ...]], tuple[_Lru, ...]] = {}
 _resolved_caches_lock = threading.Lock()
 
 
-def _resolved_cache(owner: tuple[type, tuple[str, ...]]) -> tuple[_Lru, _Lru, _Lru]:
-    """(resolved contexts by URL/key, processed active contexts, walk plans) for loaders
+def _resolved_cache(owner: tuple[type, tuple[str, ...]]) -> tuple[_Lru, ...]:
+    """(resolved contexts by URL/key, processed active contexts, walk plans, walk
+    templates, shapes seen once) for loaders
     of one class with one allow-list: they serve the same documents. A subclass serving
     other documents (tests) gets caches of its own, so nothing it resolved can reach a
     loader that would refuse it."""
@@ -110,6 +115,8 @@ def _resolved_cache(owner: tuple[type, tuple[str, ...]]) -> tuple[_Lru, _Lru, _L
                 _Lru(_RESOLVED_CONTEXT_CACHE_SIZE),
                 _Lru(_PROCESSED_CONTEXT_CACHE_SIZE),
                 _Lru(_WALK_PLAN_CACHE_SIZE),
+                _Lru(_WALK_TEMPLATE_CACHE_SIZE),
+                _Lru(_WALK_SIGHTING_CACHE_SIZE),
             )
             _resolved_caches[owner] = found
         return found
@@ -161,9 +168,13 @@ class DocumentLoader:
     def __init__(self, settings: JsonLdSettings | None = None) -> None:
         self.settings = settings or JsonLdSettings()
         self._allowed = tuple(sorted(self.settings.allowed_remote_contexts))
-        self._resolved, self.processed_contexts, self.walk_plans = _resolved_cache(
-            (type(self), self._allowed)
-        )
+        (
+            self._resolved,
+            self.processed_contexts,
+            self.walk_plans,
+            self.walk_templates,
+            self.walk_sightings,
+        ) = _resolved_cache((type(self), self._allowed))
 
     def is_allowed(self, url: str) -> bool:
         """Whether `url` is allow-listed (exact match, or under a prefix ending in '/').
