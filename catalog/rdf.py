@@ -6,14 +6,13 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-import pyoxigraph as ox
-
 from hinterland.jsonld import DocumentLoader, expand
 from hinterland.jsonld.canon import canonicalize_walked
 from hinterland.jsonld.nodes import nested_nodes
 from hinterland.jsonld.processing import pyld_errors
+from hinterland.jsonld.rdfc import Quad
 
-PROOF = "https://w3id.org/security#proof"
+PROOF = "<https://w3id.org/security#proof>"
 
 
 @dataclass
@@ -36,22 +35,20 @@ def rdf_forms(document: dict[str, Any], loader: DocumentLoader) -> RdfForms:
     Raises `JsonLdError` (or a subclass) when the document cannot be processed.
     """
     with pyld_errors("canonicalize"):
-        nquads, quads = canonicalize_walked(document, loader)
+        dataset, quads = canonicalize_walked(document, loader)
     nested = nested_nodes(quads) if quads is not None else None
     expanded = nested if nested is not None else expand(document, loader)
-    sha = hashlib.sha256(nquads.encode("utf-8")).hexdigest()
-    return RdfForms(sha256=sha, expanded=expanded, claims_graph=claims_graph(nquads))
+    sha = hashlib.sha256(dataset.nquads.encode("utf-8")).hexdigest()
+    return RdfForms(sha256=sha, expanded=expanded, claims_graph=claims_graph(dataset.quads))
 
 
-def claims_graph(nquads: str) -> str:
-    """N-Triples of every quad not inside a proof graph, all merged into one graph."""
-    quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
-    proof_graphs = {q.object for q in quads if q.predicate.value == PROOF}
-    triples = [
-        ox.Triple(q.subject, q.predicate, q.object)
-        for q in quads
-        if not (isinstance(q.graph_name, ox.BlankNode) and q.graph_name in proof_graphs)
-        and q.predicate.value != PROOF
-    ]
-    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return data.decode("utf-8") if isinstance(data, bytes) else ""
+def claims_graph(quads: list[Quad]) -> str:
+    """N-Triples (sorted, canonical blank node labels) of every quad not inside a proof
+    graph, all merged into one graph."""
+    proof_graphs = {o for _, p, o, _ in quads if p == PROOF}
+    lines = {
+        f"{s} {p} {o} .\n": None
+        for s, p, o, g in quads
+        if p != PROOF and (not g or g not in proof_graphs)
+    }
+    return "".join(sorted(lines))

@@ -124,19 +124,20 @@ def canonicalize(
 
 def canonicalize_walked(
     document: Document, loader: DocumentLoader | None = None
-) -> tuple[str, list[Quad] | None]:
-    """`canonicalize`, plus the quads in document order when the direct walk made them
-    (None when the document took pyld's path), for callers that read the RDF further."""
+) -> tuple[CanonicalDataset, list[Quad] | None]:
+    """`canonicalize`, as the whole dataset (canonical N-Quads, labels, relabelled quads),
+    plus the quads in document order when the direct walk made them (None when the
+    document took pyld's path), for callers that read the RDF further."""
     loader = loader or default_loader()
     direct = direct_quads(document, loader)
     quads = direct[0] if direct is not None else pyld_quads(document, loader)
     limits = loader.settings
-    nquads = canonicalize_quads(
+    dataset = canonicalize_quads(
         quads,
         max_blank_nodes=limits.max_blank_nodes,
         seconds=limits.canonicalization_seconds,
-    ).nquads
-    return nquads, quads if direct is not None else None
+    )
+    return dataset, quads if direct is not None else None
 
 
 def canonicalize_dataset(

@@ -16,7 +16,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import permutations
 from typing import Any
 
@@ -203,6 +203,7 @@ class CanonicalDataset:
 
     nquads: str
     issued: dict[str, str]  # input blank node label (without "_:") -> canonical label
+    quads: list[Quad] = field(default_factory=list)  # relabelled, in input order
 
 
 class _Canonicalizer:
@@ -360,18 +361,13 @@ class _Canonicalizer:
             for _, issuer in sorted(results, key=lambda result: result[0]):
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
-        return CanonicalDataset(self._serialize(), self._labels())
-
-    def _serialize(self) -> str:
         issued = self.canonical.issued  # keys are blank nodes only
-        lines = [
-            f"{issued.get(s, s)} {p} {issued.get(o, o)} {issued.get(g, g)} .\n"
-            if g
-            else f"{issued.get(s, s)} {p} {issued.get(o, o)} .\n"
-            for s, p, o, g in self.quads
+        quads = [
+            (issued.get(s, s), p, issued.get(o, o), issued.get(g, g)) for s, p, o, g in self.quads
         ]
+        lines = [f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n" for s, p, o, g in quads]
         lines.sort()
-        return "".join(lines)
+        return CanonicalDataset("".join(lines), self._labels(), quads)
 
     def _labels(self) -> dict[str, str]:
         return {old[2:]: new[2:] for old, new in self.canonical.issued.items()}

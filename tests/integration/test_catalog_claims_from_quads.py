@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 from catalog_support import did_key_party, legal_participant, need, offer, print_service
 
@@ -86,3 +87,41 @@ def test_rdf_forms_hash_is_the_canonical_form_of_the_whole_document() -> None:
     expected = hashlib.sha256(canonicalize(document).encode("utf-8")).hexdigest()
     assert forms.sha256 == expected
     assert "PrintService" in json.dumps(forms.expanded)
+
+
+def _presentation() -> dict[str, Any]:
+    """A VP: proof graphs inside the credential's graph and beside the presentation."""
+    return json.loads((VECTORS / "vc-di-eddsa" / "signedDataInt.json").read_text("utf-8")) | {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "VerifiablePresentation",
+        "verifiableCredential": [_catalog_documents()[2][1]],
+        "proof": {"type": "DataIntegrityProof", "proofValue": "z1", "cryptosuite": "x"},
+    }
+
+
+def _without_proof_graphs(nquads: str) -> set[ox.Triple]:
+    """The reference: every quad outside proof graphs (pyoxigraph), as triples."""
+    quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    proof = "https://w3id.org/security#proof"
+    proof_graphs = {q.object for q in quads if q.predicate.value == proof}
+    return {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in quads
+        if q.predicate.value != proof and q.graph_name not in proof_graphs
+    }
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        *(json.loads(p.read_text("utf-8")) for p in FILES),
+        *(d for _, d in _catalog_documents()),
+        _presentation(),
+    ],
+)
+def test_claims_graph_is_the_document_without_its_proofs(document: dict[str, Any]) -> None:
+    forms = rdf_forms(document, default_loader())
+    parsed = ox.parse(forms.claims_graph.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    claims = {ox.Triple(q.subject, q.predicate, q.object) for q in parsed}
+    assert claims == _without_proof_graphs(canonicalize(document))
+    assert len(claims) == forms.claims_graph.count("\n")  # each triple once
