@@ -31,6 +31,13 @@ from catalog.terms import value_terms
 from catalog.text import index_text
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# built once: the statements of every add are then compiled once (expanding IN lists)
+_KNOWN_HASHES = sa.select(EntryRow.sha256).where(
+    EntryRow.sha256.in_(sa.bindparam("hashes", expanding=True))
+)
+_VERSIONS_OF = sa.select(EntryRow.issuer, EntryRow.subject_id).where(
+    EntryRow.subject_id.in_(sa.bindparam("subjects", expanding=True))
+)
 
 
 def entry_values(
@@ -106,18 +113,18 @@ def add_many(
     else in the batch go in with a few bulk statements; the others one by one, in arrival
     order.
     """
-    e = EntryRow
     keys = [(n.issuer, n.claims.subject_id) for n in news]
-    wanted: list[sa.ColumnElement[bool]] = [e.sha256.in_([n.sha256 for n in news])]
-    wanted += [
-        sa.and_(e.issuer == issuer, e.subject_id == subject)
-        for issuer, subject in dict.fromkeys(keys)
-        if subject
-    ]
-    met = (
-        session.execute(sa.select(e.sha256, e.issuer, e.subject_id).where(sa.or_(*wanted)))
-    ).all()
-    taken = {sha for sha, _, _ in met} | {(i, s) for _, i, s in met if s}
+    taken: set[object] = set(
+        session.scalars(_KNOWN_HASHES, {"hashes": [n.sha256 for n in news]})
+    )
+    subjects = list({subject for _, subject in keys if subject})
+    if subjects:
+        wanted = set(keys)
+        taken.update(
+            (issuer, subject)
+            for issuer, subject in session.execute(_VERSIONS_OF, {"subjects": subjects})
+            if (issuer, subject) in wanted
+        )
     seen: dict[object, int] = {}
     for new, key in zip(news, keys, strict=True):
         seen[new.sha256] = seen.get(new.sha256, 0) + 1
