@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -235,7 +235,7 @@ class _RecordingProcessor(CachingProcessor):
         local_ctx: Any = None,
         defined: Any = None,
     ) -> Any:
-        if isinstance(active_ctx, dict) and "mappings" in active_ctx:
+        if isinstance(active_ctx, Mapping) and "mappings" in active_ctx:
             self.contexts[id(active_ctx)] = active_ctx
         return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
 
