@@ -102,7 +102,8 @@ def test_migration_rebuilds_terms_from_stored_values(database_url: str) -> None:
 async def test_word_totals_and_pages_around_the_bounds(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, cache: int
 ) -> None:
-    """Words (PostgreSQL counts their matches in the first pass) around shrunk bounds."""
+    """Words (on PostgreSQL walked newest first or collected by the GIN index) around
+    shrunk bounds."""
     monkeypatch.setattr(search_module, "FACET_SAMPLE", 2)
     monkeypatch.setattr(search_module, "FIRST_PASS", 3)
     monkeypatch.setattr(search_module, "COUNT_CAP", 4)
