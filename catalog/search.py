@@ -139,8 +139,9 @@ def _conditions(
     with_status: bool = True,
     newest_first: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
-    """The WHERE clauses of a SQLite search over `catalog_entries` without words or
-    filters (those go to FTS5). `newest_first` hints SQLite to walk the table in row
+    """The WHERE clauses of a search over `catalog_entries` without words or filters
+    (those go to FTS5 on SQLite, to `catalog_search` on PostgreSQL): statuses and issuers
+    are answered by their indexes. `newest_first` hints SQLite to walk the table in row
     order (and stop after a page) instead of sorting every entry of a status first."""
     e = EntryRow
     conditions: list[sa.ColumnElement[bool]] = []
@@ -263,12 +264,14 @@ class _Matches:
             else None
         )
         self._scope: tuple[str, sa.Select[Any] | None, int] | None = None
+        # Without words or filters, the status and issuer indexes of catalog_entries serve.
+        self.narrow = not store.sqlite and bool(words or filters)
         self.row_id: sa.ColumnElement[int] = (
             _FTS.c.rowid
             if self.fts is not None
-            else EntryRow.row_id.expression
-            if store.sqlite
             else _SEARCH.c.row_id
+            if self.narrow
+            else EntryRow.row_id.expression
         )
 
     @property
@@ -281,7 +284,7 @@ class _Matches:
         e = EntryRow
         status = effective_status(self.now)
         statement: sa.Select[Any]
-        if not self.store.sqlite:
+        if self.narrow:
             s = _SEARCH.c
             seen = sa.case(
                 (
@@ -348,7 +351,7 @@ class _Matches:
 
     async def _wanted(self) -> sa.Select[Any]:
         e = EntryRow
-        if not self.store.sqlite:
+        if self.narrow:
             conditions = _pg_conditions(self.query, self.now)
             return sa.select(_SEARCH.c.row_id).where(*conditions).order_by(_SEARCH.c.row_id.desc())
         if self.fts is None:
