@@ -41,7 +41,7 @@ import yaml  # noqa: E402
 from catalog.app import create_app  # noqa: E402
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow  # noqa: E402
 from catalog.settings import CatalogSettings  # noqa: E402
-from catalog.terms import value_terms  # noqa: E402
+from catalog.terms import PG_SEARCH_INSERT, pg_value_terms, value_terms  # noqa: E402
 from catalog.text import index_text  # noqa: E402
 from hinterland.db import create_engine, migrate  # noqa: E402
 from hinterland.did import did_key_from_public_key, did_key_verification_method_id  # noqa: E402
@@ -399,7 +399,8 @@ async def bulk_load(url: str, count: int) -> None:
                     {"entry_row": index + 1, "field": field, "norm": norm, "value": value}
                     for (field, norm), value in mine.items()
                 ]
-                fts.append({"r": index + 1, "t": text, "v": value_terms(mine)})
+                terms = value_terms(mine) if sqlite else pg_value_terms(mine)
+                fts.append({"r": index + 1, "t": text, "v": terms})
                 changes.append({"entry_id": entry_id, "kind": "added", "at": now})
             await conn.execute(sa.insert(EntryRow), entries)
             await conn.execute(sa.insert(EntryBlobRow), blobs)
@@ -413,14 +414,8 @@ async def bulk_load(url: str, count: int) -> None:
                     ),
                     fts,
                 )
-            else:
-                await conn.execute(
-                    sa.text(
-                        "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
-                        "WHERE row_id = :r"
-                    ),
-                    [{"r": item["r"], "t": item["t"]} for item in fts],
-                )
+            else:  # what catalog.adds writes: the narrow search table (ADR catalog-0010)
+                await conn.execute(sa.text(PG_SEARCH_INSERT), fts)
     if not sqlite:  # what autovacuum would do: statistics and the visibility map
         async with engine.connect() as conn:
             autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -27,7 +27,7 @@ from catalog.models import (
     status_at,
 )
 from catalog.records import AddResult, Entry, NewEntry, aware
-from catalog.terms import value_terms
+from catalog.terms import PG_SEARCH_INSERT, pg_value_terms, value_terms
 from catalog.text import index_text
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -252,7 +252,8 @@ def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sql
             {"entry_row": row_id, "field": field, "norm": norm, "value": value}
             for (field, norm), value in mine.items()
         ]
-        texts.append({"r": row_id, "t": text, "v": value_terms(mine)})
+        terms = value_terms(mine) if sqlite else pg_value_terms(mine)
+        texts.append({"r": row_id, "t": text, "v": terms})
     if values:  # one executemany round trip instead of one insert per value
         session.execute(sa.insert(EntryValueRow.__table__), values)  # type: ignore[arg-type]
     if sqlite:  # the values again as FTS5 terms, for filters (ADR catalog-0008)
@@ -262,14 +263,8 @@ def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sql
             ),
             texts,
         )
-    else:
-        session.execute(
-            sa.text(
-                "UPDATE catalog_entries SET search_vector = to_tsvector('simple', :t) "
-                "WHERE row_id = :r"
-            ),
-            texts,
-        )
+    else:  # the narrow search table, words and values in one tsvector (ADR catalog-0010)
+        session.execute(sa.text(PG_SEARCH_INSERT), texts)
 
 
 def onboard(session: Session, new: NewEntry, now: datetime) -> None:

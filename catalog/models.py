@@ -1,5 +1,6 @@
-"""Catalog tables (`catalog_*`). Full-text columns live outside the ORM: an FTS5 table on
-SQLite and a `tsvector` column on PostgreSQL, both created by the `catalog_0001` migration."""
+"""Catalog tables (`catalog_*`). Full-text structures live outside the ORM: an FTS5 table on
+SQLite (migrations `catalog_0001`, `catalog_0002`) and the narrow `catalog_search` table
+with a tsvector on PostgreSQL (migration `catalog_0003`, ADR catalog-0010)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from catalog.models import EntryRow, EntryValueRow
 from catalog.records import STATUSES, Entry
 from catalog.search_cache import CachedSearch, CacheKey, catalog_state
 from catalog.store import CatalogStore, effective_status, row_to_entry
-from catalog.terms import match_expression
+from catalog.terms import match_expression, pg_filter_query
 from catalog.text import query_tokens, tsquery
 from hinterland.errors import InputError
 
@@ -91,6 +91,46 @@ def _filters(query: SearchQuery) -> list[tuple[str, list[str]]]:
     return [(name, norms) for name, norms in filters if norms]
 
 
+# PostgreSQL's narrow search table (migration catalog_0003, ADR catalog-0010).
+_SEARCH = sa.table(
+    "catalog_search",
+    sa.column("row_id", sa.BigInteger()),
+    sa.column("status", sa.String()),
+    sa.column("valid_until", sa.DateTime(timezone=True)),
+    sa.column("search_vector", postgresql.TSVECTOR()),
+)
+
+
+def _pg_conditions(
+    query: SearchQuery, now: datetime, *, with_status: bool = True
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses of a search over `catalog_search` (PostgreSQL): words and value
+    filters are one tsquery -- prefix words AND, per filter, one of its exact value
+    lexemes -- so that a scan newest first by row id checks one narrow row per entry and
+    stops when it has enough (ADR catalog-0010)."""
+    s = _SEARCH.c
+    conditions: list[sa.ColumnElement[bool]] = []
+    words, filters = query_tokens(query.q), _filters(query)
+    if query.q.strip() and not words:
+        conditions.append(sa.false())  # only punctuation: nothing can match
+    parts: list[sa.ColumnElement[Any]] = []
+    if words:
+        parts.append(sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(words)))
+    if filters:
+        parts.append(sa.cast(pg_filter_query(filters), postgresql.TSQUERY()))
+    if parts:
+        wanted = parts[0] if len(parts) == 1 else parts[0].op("&&")(parts[1])
+        conditions.append(s.search_vector.op("@@", return_type=sa.Boolean)(wanted))
+    if query.issuers:
+        e = EntryRow
+        conditions.append(s.row_id.in_(sa.select(e.row_id).where(e.issuer.in_(query.issuers))))
+    if with_status:
+        conditions.append(
+            status_condition(query.statuses or ["active"], now, s.status, s.valid_until)
+        )
+    return conditions
+
+
 def _conditions(
     store: CatalogStore,
     query: SearchQuery,
@@ -99,20 +139,13 @@ def _conditions(
     with_status: bool = True,
     newest_first: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
-    """The WHERE clauses of a search over `catalog_entries` (PostgreSQL, and SQLite searches
-    without words or filters). `newest_first` hints SQLite to walk the table in row order
-    (and stop after a page) instead of sorting every entry of a status first."""
+    """The WHERE clauses of a search over `catalog_entries` without words or filters
+    (those go to FTS5 on SQLite, to `catalog_search` on PostgreSQL): statuses and issuers
+    are answered by their indexes. `newest_first` hints SQLite to walk the table in row
+    order (and stop after a page) instead of sorting every entry of a status first."""
     e = EntryRow
     conditions: list[sa.ColumnElement[bool]] = []
-    words = query_tokens(query.q)
-    if words:
-        vector: sa.ColumnElement[Any] = sa.literal_column("catalog_entries.search_vector")
-        conditions.append(
-            vector.op("@@", return_type=sa.Boolean)(
-                sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(words))
-            )
-        )
-    elif query.q.strip():
+    if query.q.strip() and not query_tokens(query.q):
         conditions.append(sa.false())  # only punctuation: nothing can match
     for name, norms in _filters(query):
         v = EntryValueRow
@@ -130,20 +163,25 @@ def _conditions(
 
 
 def status_condition(
-    statuses: list[str], now: datetime, status: sa.ColumnElement[str] | None = None
+    statuses: list[str],
+    now: datetime,
+    status: sa.ColumnElement[str] | None = None,
+    valid_until: sa.ColumnElement[datetime] | None = None,
 ) -> sa.ColumnElement[bool]:
     """Entries whose *effective* status is one of `statuses`, written so that the
-    (status, valid_until) index answers it: an active entry past validUntil is expired."""
+    (status, valid_until) index answers it: an active entry past validUntil is expired.
+    `status` and `valid_until` default to the columns of `catalog_entries`."""
     e = EntryRow
     column: sa.ColumnElement[str] = status if status is not None else e.status.expression
-    alive = sa.or_(e.valid_until.is_(None), e.valid_until > now)
+    until = valid_until if valid_until is not None else e.valid_until.expression
+    alive = sa.or_(until.is_(None), until > now)
     parts: list[sa.ColumnElement[bool]] = []
     for wanted in dict.fromkeys(statuses):
         if wanted == "active":
             parts.append(sa.and_(column == "active", alive))
         elif wanted == "expired":
             parts.append(column == "expired")
-            parts.append(sa.and_(column == "active", e.valid_until <= now))
+            parts.append(sa.and_(column == "active", until <= now))
         else:
             parts.append(column == wanted)
     return sa.or_(*parts)
@@ -157,6 +195,11 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
     before = decode_cursor(query.cursor) if query.cursor else None
     async with store.read() as session:
         matches = _Matches(store, session, query, now)
+        if matches.narrow:
+            # The walk-or-bitmap choice rests on the words' frequencies: a prepared
+            # statement's generic plan, blind to them, would sort every match of a broad
+            # word (bitmap, 28 ms for `bracket`) once rarer words had made it look cheap.
+            await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
         known = await _known(matches) if query.facets else None
         ids: list[int] | None = None
         if known is not None:
@@ -211,7 +254,9 @@ class _Matches:
     page, where SQL would first collect every match of every set and intersect them. The
     status filter is then one list of row ids of the few statuses not wanted (or of those
     wanted), collected once, instead of a look-up of each match in `catalog_entries`.
-    Elsewhere, SQL conditions on `catalog_entries` (`_conditions`)."""
+    On PostgreSQL, SQL conditions on the narrow `catalog_search` table (`_pg_conditions`):
+    for a broad query the planner walks its primary key newest first and stops after the
+    rows asked for; for a rare one it collects the few matches from the GIN index."""
 
     def __init__(
         self, store: CatalogStore, session: AsyncSession, query: SearchQuery, now: datetime
@@ -224,10 +269,15 @@ class _Matches:
             else None
         )
         self._scope: tuple[str, sa.Select[Any] | None, int] | None = None
-        # PostgreSQL reads every row that matches words (a bitmap scan has no order) before
-        # it can take the newest: counting the wanted ones in that same pass is free.
-        self.count_along = not store.sqlite and bool(words)
-        self.counted: int | None = None  # wanted matches, when a pass counted them along
+        # Without words or filters, the status and issuer indexes of catalog_entries serve.
+        self.narrow = not store.sqlite and bool(words or filters)
+        self.row_id: sa.ColumnElement[int] = (
+            _FTS.c.rowid
+            if self.fts is not None
+            else _SEARCH.c.row_id
+            if self.narrow
+            else EntryRow.row_id.expression
+        )
 
     @property
     def wanted_statuses(self) -> list[str]:
@@ -238,38 +288,45 @@ class _Matches:
         """(row id, effective status) of the newest `limit` matches of every status."""
         e = EntryRow
         status = effective_status(self.now)
-        statement: sa.Select[Any] = sa.select(e.row_id, status)  # type: ignore[assignment]
-        if self.fts is None:
+        statement: sa.Select[Any]
+        if self.narrow:
+            s = _SEARCH.c
+            seen = sa.case(
+                (
+                    sa.and_(
+                        s.status == "active", s.valid_until.is_not(None), s.valid_until <= self.now
+                    ),
+                    sa.literal("expired"),
+                ),
+                else_=s.status,
+            )
+            statement = (
+                sa.select(s.row_id, seen)
+                .where(*_pg_conditions(self.query, self.now, with_status=False))
+                .order_by(s.row_id.desc())
+            )
+        elif self.fts is None:
             conditions = _conditions(self.store, self.query, self.now, with_status=False)
-            statement = statement.where(*conditions).order_by(e.row_id.desc())
-            if self.count_along:
-                wanted = status_condition(self.wanted_statuses, self.now)
-                statement = statement.add_columns(sa.func.count().filter(wanted).over())
+            statement = sa.select(e.row_id, status).where(*conditions)  # type: ignore[assignment]
+            statement = statement.order_by(e.row_id.desc())
         else:
             statement = self._fts_select(sa.select(_FTS.c.rowid, status), joined=True)
             if self.query.issuers:
                 statement = statement.where(e.issuer.in_(self.query.issuers))
         rows = (await self.session.execute(statement.limit(limit))).all()  # not row by row
-        if self.count_along:
-            self.counted = int(rows[0][2]) if rows else 0
         return [(row[0], row[1]) for row in rows]
 
     async def wanted(self, limit: int, before: int | None = None) -> list[int]:
         """Row ids of the newest `limit` matches (of the wanted statuses), below `before`."""
         statement = await self._wanted()
         if before is not None:
-            column = _FTS.c.rowid if self.fts is not None else EntryRow.row_id
-            statement = statement.where(column < before)
+            statement = statement.where(self.row_id < before)
         return list((await self.session.scalars(statement.limit(limit))).all())
 
     async def newest(self, limit: int) -> tuple[list[int], int]:
         """Row ids of the newest `limit` matches and the number of matches (at least up
-        to COUNT_CAP + 1): on PostgreSQL with words in one pass, else two queries (a
-        window over both cost SQLite more)."""
-        if self.count_along:
-            statement = (await self._wanted()).add_columns(sa.func.count().over())
-            rows = (await self.session.execute(statement.limit(limit))).all()
-            return [row[0] for row in rows], int(rows[0][1]) if rows else 0
+        to COUNT_CAP + 1), in two queries: a window count over the first would read every
+        match, where the newest ones and a count stopping at the cap need not."""
         ids = await self.wanted(limit)
         return ids, len(ids) if len(ids) < limit else await self.count()
 
@@ -288,8 +345,8 @@ class _Matches:
                     return COUNT_CAP + 1
         wanted = await self._wanted()
         if self.fts is None:
-            # No order: PostgreSQL then stops its bitmap scan at the cap instead of
-            # sorting every match first (56 -> 20 ms for half the catalog).
+            # No order: PostgreSQL may then stop any scan at the cap (56 -> 20 ms for half
+            # the catalog on a bitmap scan, which would otherwise sort every match first).
             wanted = wanted.order_by(None)
         return await self._count(wanted, COUNT_CAP + 1)
 
@@ -299,6 +356,9 @@ class _Matches:
 
     async def _wanted(self) -> sa.Select[Any]:
         e = EntryRow
+        if self.narrow:
+            conditions = _pg_conditions(self.query, self.now)
+            return sa.select(_SEARCH.c.row_id).where(*conditions).order_by(_SEARCH.c.row_id.desc())
         if self.fts is None:
             conditions = _conditions(self.store, self.query, self.now, newest_first=True)
             return sa.select(e.row_id).where(*conditions).order_by(e.row_id.desc())
@@ -419,11 +479,6 @@ async def _facets(
     every = [row_id for row_id, status in rows if status in wanted]
     if len(rows) <= FIRST_PASS:
         matching, total = every[:FACET_SAMPLE], len(every)
-    elif matches.counted is not None:
-        total = min(matches.counted, COUNT_CAP + 1)
-        matching = every[:FACET_SAMPLE]
-        if len(every) < FACET_SAMPLE:
-            matching = await matches.wanted(FACET_SAMPLE)
     elif len(every) >= FACET_SAMPLE:
         # The first pass's share of the row ids it spans guesses how many match in all.
         span = rows[0][0] - rows[-1][0] + 1

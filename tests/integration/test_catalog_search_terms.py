@@ -1,6 +1,7 @@
 """Value filters stay exact however they are evaluated: on SQLite as FTS5 terms written in
 the add's own transaction (and rebuilt by migration catalog_0002), with the status filter
-as a list of row ids or a look-up per match; on PostgreSQL as SQL. Both databases."""
+as a list of row ids or a look-up per match; on PostgreSQL as lexemes of the narrow
+search table (built by migration catalog_0003). Both databases."""
 
 from __future__ import annotations
 
@@ -73,8 +74,9 @@ async def test_value_filters_are_exact(
         assert await _found(store, ids, **query) == expected, query
 
 
-def test_migration_rebuilds_terms_from_stored_values(sqlite_url: str) -> None:
-    """Entries stored before catalog_0002 are found by their values after it."""
+def test_migration_rebuilds_terms_from_stored_values(database_url: str) -> None:
+    """Entries stored before catalog_0002 (and, on PostgreSQL, catalog_0003) are found by
+    their values after it."""
 
     async def add_and_search(url: str, *, add: bool) -> dict[str, set[int]]:
         engine = create_engine(url)
@@ -88,11 +90,11 @@ def test_migration_rebuilds_terms_from_stored_values(sqlite_url: str) -> None:
     async def _ids(store: CatalogStore) -> dict[int, str]:
         return {n: entry(n).id for n in range(1, 6)}
 
-    migrate.upgrade(sqlite_url)
-    before = asyncio.run(add_and_search(sqlite_url, add=True))
-    migrate.downgrade(sqlite_url, "catalog_0001")
-    migrate.upgrade(sqlite_url)
-    after = asyncio.run(add_and_search(sqlite_url, add=False))
+    migrate.upgrade(database_url)
+    before = asyncio.run(add_and_search(database_url, add=True))
+    migrate.downgrade(database_url, "catalog_0001")
+    migrate.upgrade(database_url)
+    after = asyncio.run(add_and_search(database_url, add=False))
     assert after == before == {str(q): expected for q, expected in CASES}
 
 
@@ -100,7 +102,8 @@ def test_migration_rebuilds_terms_from_stored_values(sqlite_url: str) -> None:
 async def test_word_totals_and_pages_around_the_bounds(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, cache: int
 ) -> None:
-    """Words (PostgreSQL counts their matches in the first pass) around shrunk bounds."""
+    """Words (on PostgreSQL walked newest first or collected by the GIN index) around
+    shrunk bounds."""
     monkeypatch.setattr(search_module, "FACET_SAMPLE", 2)
     monkeypatch.setattr(search_module, "FIRST_PASS", 3)
     monkeypatch.setattr(search_module, "COUNT_CAP", 4)
