@@ -81,32 +81,6 @@ DOCUMENT = json.dumps({"padding": "x" * 3000})
 REPORT = json.dumps({"valid": True, "checks": [{"name": "proof", "reason": "y" * 80}] * 10})
 
 
-SPIN = (
-    "import time\nt = time.process_time()\nx = 0\n"
-    "for i in range(3_000_000): x += i * i\nprint(time.process_time() - t)"
-)
-
-
-def cpu_check() -> str:
-    """CPU seconds of a fixed loop alone and with every core busy: when the cores share
-    one physical core, or the host is busy, the second is larger and so is every CPU
-    figure below (this machine's two cores have measured 1.0x to 1.6x)."""
-
-    def spin(copies: int) -> float:
-        runs = [
-            subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True)
-            for _ in range(copies)
-        ]
-        return max(float(run.communicate()[0]) for run in runs)
-
-    alone = min(spin(1) for _ in range(2))
-    together = spin(os.cpu_count() or 1)
-    return (
-        f"CPU check: a fixed loop takes {alone * 1000:.0f} ms alone, {together * 1000:.0f} ms "
-        f"with all cores busy ({together / alone:.2f}x)"
-    )
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -546,7 +520,6 @@ def measure(args: argparse.Namespace, tmp: Path) -> None:
     """Every figure, with scratch files under `tmp`."""
     backend = "PostgreSQL" if args.database else "SQLite"
     print(f"catalog benchmark on {backend}, {os.cpu_count()} cores")
-    print(cpu_check())
 
     if not args.skip_ingest:
         documents = signed_documents(args.ingest)
