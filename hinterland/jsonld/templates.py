@@ -35,6 +35,9 @@ from hinterland.jsonld.processing import CachingProcessor
 from hinterland.jsonld.rdfc import Quad, escape_literal
 
 _MAX_TOKENS = 4_096  # larger documents are walked: their shapes are rarely repeated
+# a template keeps its shape key (contexts included) and structural strings: bounded, so
+# that 256 templates stay within a few MB whatever documents come
+_MAX_TEMPLATE_CHARACTERS = 65_536
 _COMPILE_ROUNDS = 4
 # a marker no document can know in advance, so none can pose as another string's slot
 _MARK = f"urn:x-hinterland-slot:{secrets.token_hex(8)}:"
@@ -115,6 +118,15 @@ def _frozen(value: Any) -> Any:
     if kind is bool or kind is int or kind is float or value is None:
         return (kind, value)
     raise _Unshaped(kind.__name__)
+
+
+def _characters(value: Any) -> int:
+    """The characters of every string in a shape key (keys and contexts)."""
+    if type(value) is str:
+        return len(value)
+    if type(value) is tuple:
+        return sum(_characters(item) for item in value)
+    return 1
 
 
 def _replace_leaves(value: Any, replace: Callable[[int, str], str], counter: list[int]) -> Any:
@@ -214,6 +226,8 @@ def learn(
     sighting = hash(key)
     if loader.walk_sightings.get(sighting) is None:
         loader.walk_sightings[sighting] = True
+        return
+    if _characters(key) + sum(map(len, leaves)) > _MAX_TEMPLATE_CHARACTERS:
         return
     template = compile_template(document, leaves, loader, walked, walk)
     loader.walk_templates[key] = template if template is not None else _UNTEMPLATABLE

@@ -217,3 +217,11 @@ def test_a_null_term_that_looks_like_an_iri_is_not_substituted() -> None:
     variant = {**document, "kind": "urn:gone"}  # a term mapped to null: JSON-LD drops it
     assert templated(variant, loader)[0] is None
     assert_same_as_walk(variant, loader)
+
+
+def test_large_strings_are_not_kept_in_templates() -> None:
+    document = copy.deepcopy(BENCH_LIKE)
+    document["credentialSubject"]["undefinedTerm"] = "x" * 70_000  # dropped: structural
+    loader = learned(document)
+    assert len(loader.walk_templates._items) == 0
+    assert_same_as_walk(document, loader)
