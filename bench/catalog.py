@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,14 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 import yaml  # noqa: E402
+from _catalog_documents import (  # noqa: E402
+    FORMATS,
+    MATERIALS,
+    PROCESSES,
+    REGIONS,
+    WORDS,
+    signed_documents,
+)
 
 from catalog.app import create_app  # noqa: E402
 from catalog.models import ChangeRow, EntryBlobRow, EntryRow, EntryValueRow  # noqa: E402
@@ -44,37 +52,6 @@ from catalog.settings import CatalogSettings  # noqa: E402
 from catalog.terms import PG_SEARCH_INSERT, pg_value_terms, value_terms  # noqa: E402
 from catalog.text import index_text  # noqa: E402
 from hinterland.db import create_engine, migrate  # noqa: E402
-from hinterland.did import did_key_from_public_key, did_key_verification_method_id  # noqa: E402
-from hinterland.keys import PrivateKey  # noqa: E402
-from hinterland.proofs import sign_document  # noqa: E402
-
-MATERIALS = ["PA12", "PA11", "PLA", "PETG", "TPU", "AlSi10Mg", "Ti6Al4V", "316L"]
-PROCESSES = ["SLS", "MJF", "FDM", "SLA", "SLM", "DMLS"]
-FORMATS = ["STL", "3MF", "JSON", "CSV", "STEP"]
-REGIONS = ["DE-SN", "DE-BY", "DE-BW", "DE-NW", "DE-BE", "AT-9", "FR-IDF", "PL-DS", "CZ-10"]
-WORDS = [
-    "bracket",
-    "housing",
-    "gear",
-    "lattice",
-    "prototype",
-    "series",
-    "nylon",
-    "aluminium",
-    "titanium",
-    "fixture",
-    "jig",
-    "drone",
-    "automotive",
-    "medical",
-    "tooling",
-    "spare",
-    "part",
-    "carbon",
-    "footprint",
-    "dataset",
-]
-
 
 # Wide columns of realistic size, so that scans that touch them would show.
 DOCUMENT = json.dumps({"padding": "x" * 3000})
@@ -93,41 +70,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # -- ingest -----------------------------------------------------------------------------
-
-
-def signed_documents(count: int) -> list[dict[str, Any]]:
-    parties = []
-    for _ in range(8):
-        key = PrivateKey.generate("ed25519")
-        public = key.public()
-        parties.append(
-            (key, did_key_from_public_key(public), did_key_verification_method_id(public))
-        )
-    documents = []
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    rng = random.Random(7)
-    for index in range(count):
-        key, did, vm = parties[index % len(parties)]
-        subject = {
-            "id": f"https://bench.example/services/{uuid.uuid4()}",
-            "type": "PrintService",
-            "name": f"{rng.choice(PROCESSES)} printing {index}",
-            "description": " ".join(rng.sample(WORDS, 6)),
-            "material": rng.choice(MATERIALS),
-            "process": rng.choice(PROCESSES),
-            "format": rng.choice(FORMATS[:2]),
-            "region": rng.choice(REGIONS[:5]),
-            "keyword": rng.sample(WORDS, 2),
-        }
-        document = {
-            "@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/hinterland/v1"],
-            "type": ["VerifiableCredential"],
-            "issuer": did,
-            "validFrom": now.isoformat().replace("+00:00", "Z"),
-            "credentialSubject": subject,
-        }
-        documents.append(sign_document(document, key, verification_method=vm))
-    return documents
 
 
 async def post_all(base: str, documents: list[dict[str, Any]], concurrency: int) -> float:
