@@ -99,7 +99,7 @@ def _shape(value: Any, tokens: list[Any], leaves: list[str]) -> None:
             _shape(item, tokens, leaves)
         tokens.append(_END)
     elif kind is bool or kind is int or kind is float or value is None:
-        tokens.append((kind, value))  # (bool, True) and (int, 1) differ
+        tokens.append(_scalar(kind, value))
     else:
         raise _Unshaped(kind.__name__)
     if len(tokens) > _MAX_TOKENS:
@@ -116,8 +116,14 @@ def _frozen(value: Any) -> Any:
     if kind is dict:
         return (_OBJECT, *((key, _frozen(item)) for key, item in value.items()))
     if kind is bool or kind is int or kind is float or value is None:
-        return (kind, value)
+        return _scalar(kind, value)
     raise _Unshaped(kind.__name__)
+
+
+def _scalar(kind: type, value: Any) -> tuple[type, Any]:
+    """A token equal only for the same JSON scalar: (bool, True) and (int, 1) differ, and
+    floats compare by their text, since -0.0 == 0.0 but JSON-LD writes them apart."""
+    return (kind, repr(value) if kind is float else value)
 
 
 def _characters(value: Any) -> int:

@@ -225,3 +225,12 @@ def test_large_strings_are_not_kept_in_templates() -> None:
     loader = learned(document)
     assert len(loader.walk_templates._items) == 0
     assert_same_as_walk(document, loader)
+
+
+@pytest.mark.parametrize(("seen", "sent"), [(0.0, -0.0), (1, 1.0), (1, True), (0, False)])
+def test_numbers_that_compare_equal_in_python_are_different_shapes(seen: Any, sent: Any) -> None:
+    document = {"@context": [V2, LOCAL], "id": "https://example.org/n", "ratio": seen}
+    loader = learned(document)
+    variant = {**document, "ratio": sent}
+    assert templated(variant, loader)[0] is None
+    assert_same_as_walk(variant, loader)
