@@ -65,13 +65,16 @@ def serve(app: str, *, host: str, port: int, workers: int, log_level: str) -> No
     """Serve the ASGI app factory `app` ("module:function") with `workers` processes.
 
     One worker (or a platform without `SO_REUSEPORT`) is plain `uvicorn.run`. Logging is
-    left to the app (each worker configures its own JSON lines).
+    left to the app (each worker configures its own JSON lines); the app writes the access
+    lines itself (`hinterland.web.observability`), with request ids, so uvicorn's own are
+    off.
     """
     options: dict[str, Any] = {
         "factory": True,
         "host": host,
         "log_level": log_level,
         "log_config": None,
+        "access_log": False,
     }
     if workers <= 1 or not hasattr(socket, "SO_REUSEPORT"):
         uvicorn.run(app, port=port, workers=workers, **options)
