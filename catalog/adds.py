@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, lazyload
@@ -31,13 +31,23 @@ from catalog.terms import PG_SEARCH_INSERT, pg_value_terms, value_terms
 from catalog.text import index_text
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# built once: the statements of every add are then compiled once (expanding IN lists)
-_KNOWN_HASHES = sa.select(EntryRow.sha256).where(
-    EntryRow.sha256.in_(sa.bindparam("hashes", expanding=True))
+# The hot path's statements, built once and run as Core on the session's connection (no
+# ORM execution context); lookups by expanding IN lists, so their SQL is compiled once.
+_ENTRIES = cast(sa.Table, EntryRow.__table__)
+_KNOWN_HASHES = sa.select(_ENTRIES.c.sha256).where(
+    _ENTRIES.c.sha256.in_(sa.bindparam("hashes", expanding=True))
 )
-_VERSIONS_OF = sa.select(EntryRow.issuer, EntryRow.subject_id).where(
-    EntryRow.subject_id.in_(sa.bindparam("subjects", expanding=True))
+_VERSIONS_OF = sa.select(_ENTRIES.c.issuer, _ENTRIES.c.subject_id).where(
+    _ENTRIES.c.subject_id.in_(sa.bindparam("subjects", expanding=True))
 )
+_INSERT_ENTRIES = sa.insert(_ENTRIES).returning(_ENTRIES.c.row_id, sort_by_parameter_order=True)
+_INSERT_BLOBS = sa.insert(cast(sa.Table, EntryBlobRow.__table__))
+_INSERT_VALUES = sa.insert(cast(sa.Table, EntryValueRow.__table__))
+_INSERT_CHANGES = sa.insert(cast(sa.Table, ChangeRow.__table__))
+_INDEX_TEXT_SQLITE = sa.text(
+    "INSERT INTO catalog_entries_fts(rowid, search_text, terms) VALUES (:r, :t, :v)"
+)
+_INDEX_TEXT_POSTGRESQL = sa.text(PG_SEARCH_INSERT)
 
 
 def entry_values(
@@ -113,16 +123,17 @@ def add_many(
     else in the batch go in with a few bulk statements; the others one by one, in arrival
     order.
     """
+    conn = session.connection()
     keys = [(n.issuer, n.claims.subject_id) for n in news]
     taken: set[object] = set(
-        session.scalars(_KNOWN_HASHES, {"hashes": [n.sha256 for n in news]})
+        conn.execute(_KNOWN_HASHES, {"hashes": [n.sha256 for n in news]}).scalars()
     )
     subjects = list({subject for _, subject in keys if subject})
     if subjects:
         wanted = set(keys)
         taken.update(
             (issuer, subject)
-            for issuer, subject in session.execute(_VERSIONS_OF, {"subjects": subjects})
+            for issuer, subject in conn.execute(_VERSIONS_OF, {"subjects": subjects})
             if (issuer, subject) in wanted
         )
     seen: dict[object, int] = {}
@@ -155,28 +166,21 @@ def insert_plain(
 ) -> None:
     """Insert descriptions that meet nothing stored with one statement per table (Core
     executemany, no ORM unit of work: this is the hot path of ingest)."""
+    conn = session.connection()
     news = [new for _, new in plain]
     entries = [entry_values(new, now) for new in news]
-    inserted = session.execute(
-        sa.insert(EntryRow.__table__).returning(  # type: ignore[arg-type]
-            EntryRow.__table__.c.row_id, sort_by_parameter_order=True
-        ),
-        entries,
-    )
-    row_ids = [int(row_id) for row_id in inserted.scalars().all()]
+    row_ids = [int(row_id) for row_id in conn.execute(_INSERT_ENTRIES, entries).scalars()]
     texts = [index_text(new.claims.search_text()) for new in news]
-    session.execute(
-        sa.insert(EntryBlobRow.__table__),  # type: ignore[arg-type]
+    conn.execute(
+        _INSERT_BLOBS,
         [
             {"row_id": row_id, **blob_values(new, text)}
             for new, row_id, text in zip(news, row_ids, texts, strict=True)
         ],
     )
     index_values(session, list(zip(row_ids, news, texts, strict=True)), sqlite=sqlite)
-    session.execute(
-        sa.insert(ChangeRow.__table__),  # type: ignore[arg-type]
-        [{"entry_id": new.id, "kind": "added", "at": now} for new in news],
-    )
+    changes = [{"entry_id": new.id, "kind": "added", "at": now} for new in news]
+    conn.execute(_INSERT_CHANGES, changes)
     for (position, new), row_id, values in zip(plain, row_ids, entries, strict=True):
         if new.onboard:
             onboard(session, new, now)
@@ -254,17 +258,13 @@ def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sql
         ]
         terms = value_terms(mine) if sqlite else pg_value_terms(mine)
         texts.append({"r": row_id, "t": text, "v": terms})
+    conn = session.connection()
     if values:  # one executemany round trip instead of one insert per value
-        session.execute(sa.insert(EntryValueRow.__table__), values)  # type: ignore[arg-type]
+        conn.execute(_INSERT_VALUES, values)
     if sqlite:  # the values again as FTS5 terms, for filters (ADR catalog-0008)
-        session.execute(
-            sa.text(
-                "INSERT INTO catalog_entries_fts(rowid, search_text, terms) VALUES (:r, :t, :v)"
-            ),
-            texts,
-        )
+        conn.execute(_INDEX_TEXT_SQLITE, texts)
     else:  # the narrow search table, words and values in one tsvector (ADR catalog-0010)
-        session.execute(sa.text(PG_SEARCH_INSERT), texts)
+        conn.execute(_INDEX_TEXT_POSTGRESQL, texts)
 
 
 def onboard(session: Session, new: NewEntry, now: datetime) -> None:
