@@ -18,7 +18,6 @@ on a corpus, the Gaia-X fixtures and generated documents.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from frozendict import frozendict
@@ -26,7 +25,7 @@ from pyld import jsonld
 
 from hinterland.errors import HinterlandError
 from hinterland.jsonld.loader import DocumentLoader, default_loader
-from hinterland.jsonld.processing import CachingProcessor, Document
+from hinterland.jsonld.processing import CachingProcessor, Document, is_absolute_iri
 from hinterland.jsonld.rdfc import XSD_STRING, Quad, literal_term
 from hinterland.jsonld.templates import learn, templated
 
@@ -39,11 +38,6 @@ XSD_DOUBLE_OR_JSON = (XSD_DOUBLE, "@json")
 _get = jsonld.JsonLdProcessor.get_context_value
 _is_keyword = jsonld._is_keyword
 _KEYWORDS = frozenset(jsonld.KEYWORDS)
-
-
-@lru_cache(maxsize=8192)
-def _is_absolute_iri(value: str) -> bool:
-    return bool(jsonld._is_absolute_iri(value))
 
 
 _DROP, _KEYWORD, _PROPERTY = 0, 1, 2
@@ -95,7 +89,7 @@ class DirectConverter:
         """An RDF term for an expanded @id, None for a relative IRI (pyld drops those)."""
         if iri.startswith("_:"):
             return "_:d" + iri[2:]
-        return f"<{iri}>" if _is_absolute_iri(iri) else None
+        return f"<{iri}>" if is_absolute_iri(iri) else None
 
     # -- nodes
 
@@ -204,7 +198,7 @@ class DirectConverter:
             info = (_DROP, expanded)
         elif expanded in _KEYWORDS:
             info = (_KEYWORD, expanded)
-        elif _is_absolute_iri(expanded):
+        elif is_absolute_iri(expanded):
             mapping = active_ctx["mappings"].get(key)
             if mapping is not None and mapping.get("reverse"):
                 raise Unsupported("reverse property")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from frozendict import frozendict
@@ -13,6 +14,13 @@ from hinterland.errors import HinterlandError, JsonLdError
 from hinterland.jsonld.loader import DocumentLoader, default_loader
 
 Document = dict[str, Any] | list[Any]
+
+
+@lru_cache(maxsize=8192)
+def is_absolute_iri(value: str) -> bool:
+    """pyld's test of an absolute IRI (what its expansion keeps and its RDF emits), cached:
+    the direct walk and its templates must agree on it exactly."""
+    return bool(jsonld._is_absolute_iri(value))
 
 
 @contextmanager

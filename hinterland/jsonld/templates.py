@@ -28,10 +28,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from pyld import jsonld
-
 from hinterland.jsonld.loader import DocumentLoader
-from hinterland.jsonld.processing import CachingProcessor
+from hinterland.jsonld.processing import CachingProcessor, is_absolute_iri
 from hinterland.jsonld.rdfc import Quad, escape_literal
 
 _MAX_TOKENS = 4_096  # larger documents are walked: their shapes are rarely repeated
@@ -57,7 +55,6 @@ _UNTEMPLATABLE = object()
 
 WalkResult = tuple[list[Quad], list[str]]
 Walk = Callable[[Any, CachingProcessor], list[Quad]]  # the direct walk with a processor
-_is_absolute_iri = jsonld._is_absolute_iri
 
 
 class _Unshaped(Exception):
@@ -202,7 +199,7 @@ def _stays_itself(value: str, names: frozenset[str]) -> bool:
     """Whether JSON-LD IRI expansion (as `@id` or vocabulary-relative) returns `value`
     unchanged under contexts defining no more than `names`."""
     return (
-        bool(_is_absolute_iri(value))
+        is_absolute_iri(value)
         and not value.startswith("_:")
         and value not in names
         and value.split(":", 1)[0] not in names
