@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,6 +12,8 @@ from connector.statemachine import Role
 from connector.store.tables import AgreementRow, AssetRow, NegotiationRow
 from hinterland.db.engine import session_factory
 from hinterland.errors import NotFound
+
+Related = TypeVar("Related", NegotiationRow, AssetRow)
 
 
 class AgreementStore:
@@ -31,25 +34,31 @@ class AgreementStore:
         self, agreement_id: str, role: Role
     ) -> tuple[AgreementRow, NegotiationRow]:
         """An agreement and the negotiation that concluded it, read together; `NotFound`."""
-        async with session_factory(self.engine)() as session:
-            row = await session.get(AgreementRow, (agreement_id, role.value))
-            if row is None:
-                raise NotFound(f"no agreement {agreement_id!r}")
-            negotiation = await session.get(NegotiationRow, row.negotiation_pid)
-        if negotiation is None:
-            raise NotFound(f"no negotiation {row.negotiation_pid!r}")
-        return row, negotiation
+        return await self._with(
+            agreement_id, role, NegotiationRow, lambda row: row.negotiation_pid, "negotiation"
+        )
 
     async def with_asset(self, agreement_id: str, role: Role) -> tuple[AgreementRow, AssetRow]:
         """An agreement and its asset, read together; `NotFound` if either is gone."""
+        return await self._with(agreement_id, role, AssetRow, lambda row: row.asset_id, "asset")
+
+    async def _with(
+        self,
+        agreement_id: str,
+        role: Role,
+        model: type[Related],
+        key: Callable[[AgreementRow], str],
+        kind: str,
+    ) -> tuple[AgreementRow, Related]:
+        """An agreement and the row of `model` it names (by `key`), in one session."""
         async with session_factory(self.engine)() as session:
             row = await session.get(AgreementRow, (agreement_id, role.value))
             if row is None:
                 raise NotFound(f"no agreement {agreement_id!r}")
-            asset = await session.get(AssetRow, row.asset_id)
-        if asset is None:
-            raise NotFound(f"no asset {row.asset_id!r}")
-        return row, asset
+            related = await session.get(model, key(row))
+        if related is None:
+            raise NotFound(f"no {kind} {key(row)!r}")
+        return row, related
 
     async def all(self, *, role: Role | None = None) -> Sequence[AgreementRow]:
         """Agreements, newest first."""
