@@ -9,35 +9,29 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 from typing import Any
 
 from hinterland.errors import InputError, LimitExceeded
 from hinterland.settings import JsonLdSettings
 
-# A string token always matches from its opening quote: to the closing quote, or to the
-# end of the input if there is none (so a malformed input cannot make the scanner retry
-# from every quote, which would be quadratic).
-_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
-_OPEN = frozenset(b"[{")
-_CLOSE = frozenset(b"]}")
+# A string always matches from its opening quote: to the closing quote, or to the end of
+# the input if there is none (so a malformed input cannot make the scanner retry from every
+# quote, which would be quadratic). The quantifiers are possessive: nothing to backtrack.
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def _bytes_depth(data: bytes) -> int:
     """The maximum bracket nesting of JSON text, ignoring brackets inside strings.
 
-    Linear in the input, whatever it contains.
+    Linear in the input, whatever it contains. The strings and every other byte but the
+    brackets are dropped by C code (`re.sub`, `bytes.translate`); only the brackets are
+    counted one by one.
     """
-    depth = 0
-    deepest = 0
-    for match in _TOKEN.finditer(data):
-        first = data[match.start()]
-        if first in _OPEN:
-            depth += 1
-            if depth > deepest:
-                deepest = depth
-        elif first in _CLOSE:
-            depth -= 1
-    return deepest
+    brackets = _STRING.sub(b"", data).translate(None, _NOT_BRACKET)
+    return max(0, max(accumulate(map(_STEP.__getitem__, brackets)), default=0))
 
 
 def _value_depth_and_size(document: Any, max_depth: int, max_bytes: int) -> tuple[int, int]:

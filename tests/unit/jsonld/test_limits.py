@@ -78,3 +78,32 @@ def test_brackets_after_an_unterminated_string_do_not_count() -> None:
     check_limits(b'["' + b"[" * 100, SETTINGS)
     with pytest.raises(LimitExceeded):
         check_limits(b'"]"' + b"[" * 9, SETTINGS)
+
+
+def _reference_depth(data: bytes) -> int:
+    """The depth scan as first written: one regex match per string or bracket token."""
+    import re
+
+    token = re.compile(rb'"(?:[^"\\]|\\.)*(?:"|\\?\Z)|[\[\]{}]', re.DOTALL)
+    depth = deepest = 0
+    for match in token.finditer(data):
+        first = data[match.start()]
+        if first in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif first in b"]}":
+            depth -= 1
+    return deepest
+
+
+def test_depth_scan_agrees_with_the_token_by_token_reference() -> None:
+    import random
+
+    from hinterland.jsonld.limits import _bytes_depth
+
+    rng = random.Random(11)
+    alphabet = [b"[", b"]", b"{", b"}", b'"', b"\\", b"a", b" ", b"\xc3\xa4"]
+    cases = [b"", b'"', b"\\", b'"\\', b"]]]", b"[[[", b'"[" [', b'"\\"[" [', b'["\\\\"]']
+    cases += [b"".join(rng.choices(alphabet, k=rng.randint(1, 60))) for _ in range(3_000)]
+    for data in cases:
+        assert _bytes_depth(data) == _reference_depth(data), data
