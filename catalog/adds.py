@@ -5,15 +5,26 @@ hop between threads three or four times per statement: about 3 ms of CPU for a o
 transaction) and through `AsyncSession.run_sync` on PostgreSQL, so the logic is written
 once for both. The common case -- a description that meets nothing stored -- goes in with
 Core executemany statements; versions and copies take the ORM path one by one.
+
+On SQLite those executemany statements skip SQLAlchemy's per-execution work (execution
+context, parameter processing, result set-up): each is compiled once to SQL with named
+parameters and run on the DBAPI cursor, which takes the row dicts as they are. Only the
+columns whose type converts values (date-times) are converted first, with the dialect's
+own converters, so what is stored is byte for byte what Core would store. New entries
+get their row ids explicitly: the largest row id plus one, which is what SQLite would
+choose (the write lock is held), and needs no RETURNING.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite as sqlite_dialect
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, lazyload
 
 from catalog.claims import MULTI_FIELDS
@@ -48,6 +59,78 @@ _INDEX_TEXT_SQLITE = sa.text(
     "INSERT INTO catalog_entries_fts(rowid, search_text, terms) VALUES (:r, :t, :v)"
 )
 _INDEX_TEXT_POSTGRESQL = sa.text(PG_SEARCH_INSERT)
+_SQLITE = sqlite_dialect.dialect(paramstyle="named")
+_LAST_ROW_ID = "SELECT max(row_id) FROM catalog_entries"
+
+
+class _SqliteInsert:
+    """A Core insert (or textual statement with `:name` parameters) as SQLite SQL with
+    named parameters, and the converters of the columns that need one."""
+
+    def __init__(self, statement: sa.Executable, columns: tuple[str, ...]) -> None:
+        if isinstance(statement, sa.TextClause):
+            self.sql = statement.text
+            self.converters: list[tuple[str, Callable[[Any], Any]]] = []
+            return
+        insert = cast(sa.Insert, statement)
+        self.sql = insert.compile(dialect=_SQLITE, column_keys=list(columns)).string
+        table = cast(sa.Table, insert.table)
+        self.converters = []
+        for column in columns:
+            convert = table.c[column].type.dialect_impl(_SQLITE).bind_processor(_SQLITE)
+            if convert is not None:
+                self.converters.append((column, convert))
+
+    def run(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` (dicts with the same keys) on the connection's DBAPI cursor."""
+        if self.converters:
+            rows = [
+                {**row, **{column: convert(row[column]) for column, convert in self.converters}}
+                for row in rows
+            ]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi_error = conn.dialect.loaded_dbapi.Error
+        try:
+            cursor.executemany(self.sql, rows)
+        except dbapi_error as exc:  # raised as Core raises it (IntegrityError, ...)
+            raise sa.exc.DBAPIError.instance(self.sql, rows, exc, dbapi_error) from exc
+        finally:
+            cursor.close()
+
+
+_SQLITE_INSERTS: dict[tuple[int, tuple[str, ...]], _SqliteInsert] = {}
+
+
+def execute_many(
+    conn: Connection, statement: sa.Executable, rows: list[dict[str, Any]], *, sqlite: bool
+) -> None:
+    """Run an insert for many rows: Core executemany, or on SQLite straight on the DBAPI
+    cursor (the module docstring says why)."""
+    if not rows:
+        return
+    if not sqlite:
+        conn.execute(statement, rows)
+        return
+    key = (id(statement), tuple(rows[0]))
+    insert = _SQLITE_INSERTS.get(key)
+    if insert is None:  # a handful of module-level statements: the cache stays small
+        insert = _SQLITE_INSERTS[key] = _SqliteInsert(statement, key[1])
+    insert.run(conn, rows)
+
+
+def insert_entries(conn: Connection, entries: list[dict[str, Any]], *, sqlite: bool) -> list[int]:
+    """Insert `catalog_entries` rows; their row ids, in order."""
+    if not sqlite:
+        return [int(row_id) for row_id in conn.execute(_INSERT_ENTRIES, entries).scalars()]
+    last = conn.exec_driver_sql(_LAST_ROW_ID).scalar() or 0
+    row_ids = list(range(int(last) + 1, int(last) + 1 + len(entries)))
+    execute_many(
+        conn,
+        _INSERT_ENTRIES,
+        [{"row_id": row_id, **values} for row_id, values in zip(row_ids, entries, strict=True)],
+        sqlite=True,
+    )
+    return row_ids
 
 
 def entry_values(
@@ -169,18 +252,20 @@ def insert_plain(
     conn = session.connection()
     news = [new for _, new in plain]
     entries = [entry_values(new, now) for new in news]
-    row_ids = [int(row_id) for row_id in conn.execute(_INSERT_ENTRIES, entries).scalars()]
+    row_ids = insert_entries(conn, entries, sqlite=sqlite)
     texts = [index_text(new.claims.search_text()) for new in news]
-    conn.execute(
+    execute_many(
+        conn,
         _INSERT_BLOBS,
         [
             {"row_id": row_id, **blob_values(new, text)}
             for new, row_id, text in zip(news, row_ids, texts, strict=True)
         ],
+        sqlite=sqlite,
     )
     index_values(session, list(zip(row_ids, news, texts, strict=True)), sqlite=sqlite)
     changes = [{"entry_id": new.id, "kind": "added", "at": now} for new in news]
-    conn.execute(_INSERT_CHANGES, changes)
+    execute_many(conn, _INSERT_CHANGES, changes, sqlite=sqlite)
     for (position, new), row_id, values in zip(plain, row_ids, entries, strict=True):
         if new.onboard:
             onboard(session, new, now)
@@ -259,10 +344,10 @@ def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sql
         terms = value_terms(mine) if sqlite else pg_value_terms(mine)
         texts.append({"r": row_id, "t": text, "v": terms})
     conn = session.connection()
-    if values:  # one executemany round trip instead of one insert per value
-        conn.execute(_INSERT_VALUES, values)
+    # one executemany round trip instead of one insert per value
+    execute_many(conn, _INSERT_VALUES, values, sqlite=sqlite)
     if sqlite:  # the values again as FTS5 terms, for filters (ADR catalog-0008)
-        conn.execute(_INDEX_TEXT_SQLITE, texts)
+        execute_many(conn, _INDEX_TEXT_SQLITE, texts, sqlite=True)
     else:  # the narrow search table, words and values in one tsvector (ADR catalog-0010)
         conn.execute(_INDEX_TEXT_POSTGRESQL, texts)
 
