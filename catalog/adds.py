@@ -161,8 +161,8 @@ def blob_values(new: NewEntry, search_text: str) -> dict[str, Any]:
     """The `catalog_entry_documents` columns of a new entry (but its row id)."""
     return {
         "document": new.document,
-        "report": json.dumps(new.report),
-        "compliance": json.dumps(new.compliance) if new.compliance else None,
+        "report": new.report_json,
+        "compliance": new.compliance_json,
         "revocation": None,
         "rdf": new.rdf,
         "search_text": search_text,

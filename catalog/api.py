@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -98,23 +99,37 @@ def page_json(page: SearchPage) -> dict[str, Any]:
     }
 
 
-@router.post("/self-descriptions", status_code=201)
-async def publish(request: Request) -> JSONResponse:
+def json_object(members: dict[str, Any], texts: dict[str, str]) -> bytes:
+    """A JSON object of `members` followed by members given as JSON text already (the
+    credential and report that ingest serialized once for the database)."""
+    head = json.dumps(members, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    tail = ",".join(f"{json.dumps(name)}:{text}" for name, text in texts.items())
+    if not tail:
+        return head.encode("utf-8")
+    joined = head[:-1] + ("," if members else "") + tail + "}"
+    return joined.encode("utf-8")
+
+
+@router.post("/self-descriptions", status_code=201, response_class=JSONResponse)
+async def publish(request: Request) -> Response:
     """Verify and store a signed VC or VP; 201 with the compliance credential."""
     service = service_of(request)
     body = await read_body(request, service.settings.catalog.max_request_bytes)
     result = await service.ingestor.ingest(body)
     entry = result.entry
-    return JSONResponse(
-        {
-            "id": entry.id,
-            "status": entry.status,
-            "created": result.created,
-            "entry": summary(entry),
-            "complianceCredential": entry.compliance,
-            "report": result.report,
-        },
+    compliance = result.compliance_json or json.dumps(entry.compliance)
+    return Response(
+        json_object(
+            {
+                "id": entry.id,
+                "status": entry.status,
+                "created": result.created,
+                "entry": summary(entry),
+            },
+            {"complianceCredential": compliance, "report": result.report_json},
+        ),
         status_code=201 if result.created else 200,
+        media_type="application/json",
         headers={"Location": service.ingestor.entry_url(entry.id)},
     )
 

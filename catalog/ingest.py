@@ -29,6 +29,8 @@ class IngestResult:
     entry: Entry
     created: bool
     report: dict[str, Any]
+    report_json: str  # `report` serialized (once, for the database and the answer)
+    compliance_json: str | None = None  # the new entry's credential serialized, if created
 
 
 def parse_document(body: bytes | str | dict[str, Any], settings: JsonLdSettings) -> dict[str, Any]:
@@ -109,20 +111,25 @@ class Ingestor:
             )
         )
         text = body.decode("utf-8") if isinstance(body, bytes) else body
-        result = await self.store.add(
-            NewEntry(
-                id=entry_id,
-                document=text if isinstance(text, str) else json.dumps(text),
-                sha256=sha256,
-                claims=claims,
-                report=verification.report,
-                rdf=rdf,
-                origin=origin,
-                compliance=compliance,
-                onboard=bool(LEGAL_TYPES.intersection(claims.types)),
-            )
+        new = NewEntry(
+            id=entry_id,
+            document=text if isinstance(text, str) else json.dumps(text),
+            sha256=sha256,
+            claims=claims,
+            report=verification.report,
+            rdf=rdf,
+            origin=origin,
+            compliance=compliance,
+            onboard=bool(LEGAL_TYPES.intersection(claims.types)),
         )
-        return IngestResult(entry=result.entry, created=result.created, report=verification.report)
+        result = await self.store.add(new)
+        return IngestResult(
+            entry=result.entry,
+            created=result.created,
+            report=verification.report,
+            report_json=new.report_json,
+            compliance_json=new.compliance_json if result.created else None,
+        )
 
     async def _check_participant(self, verification: Verification, claims: Claims) -> None:
         issuer = verification.issuer or claims.issuer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from catalog.claims import Claims
@@ -39,6 +40,21 @@ class NewEntry:
     def issuer(self) -> str:
         """The issuer DID (verification guarantees there is one)."""
         return self.claims.issuer or ""
+
+    @cached_property
+    def report_json(self) -> str:
+        """The report as JSON text: serialized once, for the database and the answer."""
+        return compact_json(self.report)
+
+    @cached_property
+    def compliance_json(self) -> str | None:
+        """The compliance credential as JSON text (serialized once), if there is one."""
+        return compact_json(self.compliance) if self.compliance else None
+
+
+def compact_json(value: Any) -> str:
+    """JSON text without spaces (ASCII only: lone surrogates stay escapes)."""
+    return json.dumps(value, separators=(",", ":"))
 
 
 @dataclass

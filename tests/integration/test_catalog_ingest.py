@@ -126,6 +126,11 @@ async def test_valid_descriptions_are_stored_with_a_signed_compliance_credential
 
     again = await catalog.publish(raw.encode())
     assert again.status_code == 200 and again.json()["id"] == entry_id
+    assert again.json()["created"] is False
+    # the stored credential, not a new one; and this verification's report
+    assert again.json()["complianceCredential"] == created.json()["complianceCredential"]
+    assert again.json()["report"]["valid"] is True
+    assert detail["report"] == created.json()["report"]
     assert len(await catalog.all_entries()) == 2
 
 
