@@ -6,9 +6,11 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import QueryParams
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from catalog.credentials import KernelSigner, did_document_path
 from catalog.matching import matches
@@ -132,6 +134,25 @@ async def publish(request: Request) -> Response:
         media_type="application/json",
         headers={"Location": service.ingestor.entry_url(entry.id)},
     )
+
+
+class _LabelledRoute(Route):
+    """A Starlette route that puts itself in the scope, as FastAPI's own routes do (FastAPI
+    does not for plain routes): access logs and metrics are labelled by it."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self
+        await super().handle(scope, receive, send)
+
+
+def dispatch_publish_first(app: FastAPI) -> None:
+    """Serve `POST /self-descriptions` from a plain Starlette route at the head of the
+    app's routes. The endpoint takes the request and returns a response, so FastAPI's
+    request handling (dependency solving, endpoint wrapping) only cost time on the
+    busiest route, and the router found it after trying every route before it. The
+    FastAPI route stays registered for the OpenAPI description; errors still go through
+    the app's exception handlers."""
+    app.router.routes.insert(0, _LabelledRoute("/self-descriptions", publish, methods=["POST"]))
 
 
 @router.get("/self-descriptions")

@@ -75,6 +75,7 @@ def create_app(
     install_observability(app, [("database", database_check(service.engine))])
     app.include_router(api.router)
     app.include_router(pages.router)
+    api.dispatch_publish_first(app)
     _freeze_startup_heap()
     return app
 

@@ -386,3 +386,23 @@ async def test_a_did_web_catalog_serves_its_did_document(
         assert (await verify_document(compliance, resolver=offline)).valid
     finally:
         await catalog.close()
+
+
+async def test_the_publish_route_keeps_its_docs_metrics_and_error_mapping(
+    catalog: CatalogClient, did_host: DidHost
+) -> None:
+    """POST /self-descriptions is served by a plain Starlette route (`dispatch_publish_first`);
+    it must still be documented, counted under its template and mapped to clear errors."""
+    spec = (await catalog.http.get("/openapi.json")).json()
+    assert "post" in spec["paths"]["/self-descriptions"]
+    acme = did_host.party("acme-route")
+    assert (await catalog.publish(legal_participant(acme, "ACME"))).status_code == 201
+    empty = await catalog.http.post("/self-descriptions", content=b" ")
+    assert empty.status_code == 400 and "empty" in empty.text
+    wrong = await catalog.http.put("/self-descriptions", content=b"{}")
+    assert wrong.status_code == 405
+    listed = await catalog.http.get("/self-descriptions")  # the GET route is still reached
+    assert listed.status_code == 200 and listed.json()["items"]
+    metrics = (await catalog.http.get("/metrics")).text
+    assert 'method="POST",route="/self-descriptions",status="201"' in metrics
+    assert 'method="POST",route="/self-descriptions",status="400"' in metrics
