@@ -6,13 +6,14 @@ transaction) and through `AsyncSession.run_sync` on PostgreSQL, so the logic is 
 once for both. The common case -- a description that meets nothing stored -- goes in with
 Core executemany statements; versions and copies take the ORM path one by one.
 
-On SQLite those executemany statements skip SQLAlchemy's per-execution work (execution
-context, parameter processing, result set-up): each is compiled once to SQL with named
-parameters and run on the DBAPI cursor, which takes the row dicts as they are. Only the
-columns whose type converts values (date-times) are converted first, with the dialect's
-own converters, so what is stored is byte for byte what Core would store. New entries
-get their row ids explicitly: the largest row id plus one, which is what SQLite would
-choose (the write lock is held), and needs no RETURNING.
+On SQLite those statements, and the two look-ups before them, skip SQLAlchemy's
+per-execution work (execution context, parameter processing, result set-up): each is
+compiled once to SQL and run on the DBAPI cursor, which takes the row dicts as they are
+(a look-up is rendered once per list length). Only the columns whose type converts
+values (date-times) are converted first, with the dialect's own converters, so what is
+stored is byte for byte what Core would store. New entries get their row ids
+explicitly: the largest row id plus one, which is what SQLite would choose (the write
+lock is held), and needs no RETURNING.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ _INDEX_TEXT_SQLITE = sa.text(
 )
 _INDEX_TEXT_POSTGRESQL = sa.text(PG_SEARCH_INSERT)
 _SQLITE = sqlite_dialect.dialect(paramstyle="named")
+_SQLITE_QMARK = sqlite_dialect.dialect()
 _LAST_ROW_ID = "SELECT max(row_id) FROM catalog_entries"
 
 
@@ -118,11 +120,39 @@ def execute_many(
     insert.run(conn, rows)
 
 
+def _dbapi_rows(conn: Connection, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        return list(cursor.execute(sql, parameters).fetchall())
+    finally:
+        cursor.close()
+
+
+_SQLITE_SELECTS: dict[tuple[int, int], str] = {}
+
+
+def select_in(
+    conn: Connection, statement: sa.Select[Any], name: str, values: list[Any], *, sqlite: bool
+) -> list[Any]:
+    """The rows of a select whose one expanding IN parameter `name` is `values`. On SQLite
+    the SQL for each list length is rendered once and run on the DBAPI cursor."""
+    if not sqlite:
+        return list(conn.execute(statement, {name: values}))
+    key = (id(statement), len(values))
+    sql = _SQLITE_SELECTS.get(key)
+    if sql is None:  # two statements, lists of at most a write group: a small cache
+        rendered = statement.params({name: values}).compile(
+            dialect=_SQLITE_QMARK, compile_kwargs={"render_postcompile": True}
+        )
+        sql = _SQLITE_SELECTS[key] = rendered.string
+    return _dbapi_rows(conn, sql, tuple(values))
+
+
 def insert_entries(conn: Connection, entries: list[dict[str, Any]], *, sqlite: bool) -> list[int]:
     """Insert `catalog_entries` rows; their row ids, in order."""
     if not sqlite:
         return [int(row_id) for row_id in conn.execute(_INSERT_ENTRIES, entries).scalars()]
-    last = conn.exec_driver_sql(_LAST_ROW_ID).scalar() or 0
+    last = _dbapi_rows(conn, _LAST_ROW_ID)[0][0] or 0
     row_ids = list(range(int(last) + 1, int(last) + 1 + len(entries)))
     execute_many(
         conn,
@@ -208,16 +238,16 @@ def add_many(
     """
     conn = session.connection()
     keys = [(n.issuer, n.claims.subject_id) for n in news]
-    taken: set[object] = set(
-        conn.execute(_KNOWN_HASHES, {"hashes": [n.sha256 for n in news]}).scalars()
-    )
+    hashes = [n.sha256 for n in news]
+    taken: set[object] = {
+        row[0] for row in select_in(conn, _KNOWN_HASHES, "hashes", hashes, sqlite=sqlite)
+    }
     subjects = list({subject for _, subject in keys if subject})
     if subjects:
         wanted = set(keys)
+        versions = select_in(conn, _VERSIONS_OF, "subjects", subjects, sqlite=sqlite)
         taken.update(
-            (issuer, subject)
-            for issuer, subject in conn.execute(_VERSIONS_OF, {"subjects": subjects})
-            if (issuer, subject) in wanted
+            (issuer, subject) for issuer, subject in versions if (issuer, subject) in wanted
         )
     seen: dict[object, int] = {}
     for new, key in zip(news, keys, strict=True):

@@ -109,3 +109,24 @@ def test_a_constraint_violation_is_raised_as_core_raises_it(
     insert_all(engine, range(1, 2), sqlite=True)
     with pytest.raises(IntegrityError, match="UNIQUE constraint failed"), engine.begin() as conn:
         adds.insert_entries(conn, rows_of(1)["entries"], sqlite=True)
+
+
+@pytest.mark.parametrize("sqlite", [True, False])
+def test_look_ups_find_the_same_rows_either_way(
+    database: tuple[Path, sa.Engine], sqlite: bool
+) -> None:
+    _, engine = database
+    insert_all(engine, range(1, 6), sqlite=True)
+    hashes = [f"{n:064x}" for n in (2, 4, 99)]
+    subjects = [f"https://acme.example/sd/{n}" for n in (1, 5, 98)]
+    with engine.connect() as conn:
+        known = adds.select_in(conn, adds._KNOWN_HASHES, "hashes", hashes, sqlite=sqlite)
+        versions = adds.select_in(conn, adds._VERSIONS_OF, "subjects", subjects, sqlite=sqlite)
+        assert sorted(row[0] for row in known) == hashes[:2]
+        assert sorted(tuple(row) for row in versions) == [
+            ("did:web:acme.example", subjects[0]),
+            ("did:web:acme.example", subjects[1]),
+        ]
+        # a second list of the same length reuses the rendered SQL with its own values
+        again = adds.select_in(conn, adds._KNOWN_HASHES, "hashes", hashes[::-1], sqlite=sqlite)
+        assert sorted(row[0] for row in again) == hashes[:2]
