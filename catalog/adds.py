@@ -123,7 +123,8 @@ def execute_many(
 def _dbapi_rows(conn: Connection, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        return list(cursor.execute(sql, parameters).fetchall())
+        cursor.execute(sql, parameters)  # DBAPI leaves its return value undefined
+        return list(cursor.fetchall())
     finally:
         cursor.close()
 

@@ -130,3 +130,38 @@ def test_look_ups_find_the_same_rows_either_way(
         # a second list of the same length reuses the rendered SQL with its own values
         again = adds.select_in(conn, adds._KNOWN_HASHES, "hashes", hashes[::-1], sqlite=sqlite)
         assert sorted(row[0] for row in again) == hashes[:2]
+
+
+@pytest.fixture
+def uri_database(tmp_path: Path) -> Path:
+    path = tmp_path / "uri.db"
+    migrate.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+async def test_the_dbapi_path_also_runs_through_the_async_session(uri_database: Path) -> None:
+    """A `file:` URI has no writer thread: adds run through `run_sync` on aiosqlite's
+    adapted connection, whose cursor differs from sqlite3's (`execute` returns no cursor)."""
+    import asyncio
+    from dataclasses import replace
+
+    from test_catalog_store import Clock
+
+    from catalog.store import CatalogStore
+    from hinterland.db import create_engine
+
+    engine = create_engine(f"sqlite+aiosqlite:///file:{uri_database}?uri=true")
+    store = CatalogStore(engine, clock=Clock())
+    try:
+        assert store._writer_thread is None  # the path under test
+        results = await asyncio.gather(*(store.add(entry(n)) for n in range(1, 6)))
+        assert [r.created for r in results] == [True] * 5
+        assert [r.entry.row_id for r in results] == [1, 2, 3, 4, 5]
+        assert not (await store.add(entry(3))).created  # a copy, found by the look-up
+        with pytest.raises(IntegrityError, match="UNIQUE constraint failed"):
+            await store.add(replace(entry(9), id=entry(3).id))
+        assert len(await store.changes(0, 100)) == 5
+    finally:
+        await store.close()
+        await engine.dispose()
+    assert len(stored(uri_database)["catalog_entries"]) == 5
