@@ -90,14 +90,24 @@ class _SqliteInsert:
                 {**row, **{column: convert(row[column]) for column, convert in self.converters}}
                 for row in rows
             ]
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        dbapi_error = conn.dialect.loaded_dbapi.Error
-        try:
-            cursor.executemany(self.sql, rows)
-        except dbapi_error as exc:  # raised as Core raises it (IntegrityError, ...)
-            raise sa.exc.DBAPIError.instance(self.sql, rows, exc, dbapi_error) from exc
-        finally:
-            cursor.close()
+        _on_cursor(conn, self.sql, rows, many=True)
+
+
+def _on_cursor(conn: Connection, sql: str, parameters: Any, *, many: bool = False) -> list[Any]:
+    """Run `sql` on the connection's DBAPI cursor (`executemany` with `many`); the rows it
+    returns. Driver errors are raised as Core raises them (IntegrityError, ...)."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        if many:
+            cursor.executemany(sql, parameters)
+            return []
+        cursor.execute(sql, parameters)  # DBAPI leaves its return value undefined
+        return list(cursor.fetchall())
+    except dbapi_error as exc:
+        raise sa.exc.DBAPIError.instance(sql, parameters, exc, dbapi_error) from exc
+    finally:
+        cursor.close()
 
 
 _SQLITE_INSERTS: dict[tuple[int, tuple[str, ...]], _SqliteInsert] = {}
@@ -120,15 +130,6 @@ def execute_many(
     insert.run(conn, rows)
 
 
-def _dbapi_rows(conn: Connection, sql: str, parameters: tuple[Any, ...] = ()) -> list[Any]:
-    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.execute(sql, parameters)  # DBAPI leaves its return value undefined
-        return list(cursor.fetchall())
-    finally:
-        cursor.close()
-
-
 _SQLITE_SELECTS: dict[tuple[int, int], str] = {}
 
 
@@ -146,14 +147,14 @@ def select_in(
             dialect=_SQLITE_QMARK, compile_kwargs={"render_postcompile": True}
         )
         sql = _SQLITE_SELECTS[key] = rendered.string
-    return _dbapi_rows(conn, sql, tuple(values))
+    return _on_cursor(conn, sql, tuple(values))
 
 
 def insert_entries(conn: Connection, entries: list[dict[str, Any]], *, sqlite: bool) -> list[int]:
     """Insert `catalog_entries` rows; their row ids, in order."""
     if not sqlite:
         return [int(row_id) for row_id in conn.execute(_INSERT_ENTRIES, entries).scalars()]
-    last = _dbapi_rows(conn, _LAST_ROW_ID)[0][0] or 0
+    last = _on_cursor(conn, _LAST_ROW_ID, ())[0][0] or 0
     row_ids = list(range(int(last) + 1, int(last) + 1 + len(entries)))
     execute_many(
         conn,
