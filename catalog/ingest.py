@@ -28,8 +28,7 @@ class IngestResult:
 
     entry: Entry
     created: bool
-    report: dict[str, Any]
-    report_json: str  # `report` serialized (once, for the database and the answer)
+    report_json: str  # this verification's report, serialized once for database and answer
     compliance_json: str | None = None  # the new entry's credential serialized, if created
 
 
@@ -126,7 +125,6 @@ class Ingestor:
         return IngestResult(
             entry=result.entry,
             created=result.created,
-            report=verification.report,
             report_json=new.report_json,
             compliance_json=new.compliance_json if result.created else None,
         )
