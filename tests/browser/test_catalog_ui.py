@@ -119,6 +119,13 @@ def browser(site: dict[str, str]) -> Iterator[object]:
             browser.close()
 
 
+def follow(page: object, target: object) -> None:
+    """Click a link or button and wait until the page it leads to has loaded: a click
+    only starts the navigation, and a query of the page in between may find nothing."""
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        target.click()  # type: ignore[attr-defined]
+
+
 def titles(page: object) -> list[str]:
     return sorted(page.locator("article.card h3").all_inner_texts())  # type: ignore[attr-defined]
 
@@ -129,7 +136,7 @@ def test_search_filter_detail_and_revoked(site: dict[str, str], browser: object)
     page.goto(site["base"] + "/")
     assert page.locator("html").get_attribute("lang") == "en"
     page.get_by_label("Search descriptions").fill("printing")
-    page.get_by_role("button", name="Search").click()
+    follow(page, page.get_by_role("button", name="Search"))
     assert titles(page) == [
         "FDM printing in Munich",
         "PA12 SLS printing in DE-SN",
@@ -137,19 +144,19 @@ def test_search_filter_detail_and_revoked(site: dict[str, str], browser: object)
     ]
     assert page.get_by_role("status").inner_text() == "3 results"
 
-    page.locator('a[data-facet="material"][data-value="PA12"]').click()
+    follow(page, page.locator('a[data-facet="material"][data-value="PA12"]'))
     assert titles(page) == ["PA12 SLS printing in DE-SN", "SLS printing in Dresden"]
     assert (
         page.locator('a[data-facet="material"][data-value="PA12"]').get_attribute("aria-current")
         == "true"
     )
-    page.locator('a[data-facet="type"][data-value="PrintService"]').click()
+    follow(page, page.locator('a[data-facet="type"][data-value="PrintService"]'))
     assert titles(page) == ["SLS printing in Dresden"]
     card = page.locator("article.card")
     assert "ACME Additive GmbH" in card.inner_text()  # issuer name, not just the DID
     assert "Signature verified" in card.inner_text() and "Active" in card.inner_text()
 
-    page.get_by_role("link", name="SLS printing in Dresden").click()
+    follow(page, page.get_by_role("link", name="SLS printing in Dresden"))
     assert page.get_by_role("heading", level=1).inner_text() == "SLS printing in Dresden"
     assert "PA12" in page.locator("dl").inner_text()
     assert "eddsa-rdfc-2022" in page.locator("pre").inner_text()  # the signed JSON-LD
@@ -158,11 +165,11 @@ def test_search_filter_detail_and_revoked(site: dict[str, str], browser: object)
     matches = page.locator("ol.matches").inner_text()
     assert "PA12 SLS printing in DE-SN" in matches and "material PA12 matches" in matches
 
-    page.get_by_role("link", name="Back to search").click()
-    page.locator('a[data-facet="status"][data-value="revoked"]').click()
+    follow(page, page.get_by_role("link", name="Back to search"))
+    follow(page, page.locator('a[data-facet="status"][data-value="revoked"]'))
     assert titles(page) == ["Withdrawn printing offer"]
     assert page.locator("article.card .status-revoked").inner_text() == "Revoked"
-    page.get_by_role("link", name="Withdrawn printing offer").click()
+    follow(page, page.get_by_role("link", name="Withdrawn printing offer"))
     assert "was revoked" in page.get_by_role("alert").inner_text()
     assert page.locator(".badge.status-revoked").inner_text() == "Revoked"
     context.close()
@@ -178,6 +185,7 @@ def test_german_when_the_browser_asks(site: dict[str, str], browser: object) -> 
     page.goto(site["base"] + f"/entries/{site['sls']}")
     assert page.get_by_role("heading", name="Prüfbericht").is_visible()
     assert "Werkstoff PA12 passt" in page.locator("ol.matches").inner_text()
-    page.get_by_role("link", name="English").click()
+    follow(page, page.get_by_role("link", name="English"))
     assert page.locator("html").get_attribute("lang") == "en"
     context.close()
+
