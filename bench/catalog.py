@@ -458,10 +458,25 @@ def run() -> None:
         measure(args, Path(directory))  # the corpus is ~700 MB: never left behind
 
 
+HOST_LOOP = compile("total = 0\nfor number in range(10_000_000):\n    total += number\n",
+                    "<host loop>", "exec")
+
+
+def host_loop_seconds() -> float:
+    """CPU seconds of a loop of 10 million additions at module level (global names, as
+    `python3 -c` runs it): how fast this host is right now. The same build gave 0.60 s
+    and 1.24-1.48 s on two hosts of the same machine kind, with ingest and search figures
+    about twice apart; runs on different hosts compare only with this beside them."""
+    start = time.process_time()
+    exec(HOST_LOOP, {})  # a constant loop, compiled above
+    return time.process_time() - start
+
+
 def measure(args: argparse.Namespace, tmp: Path) -> None:
     """Every figure, with scratch files under `tmp`."""
     backend = "PostgreSQL" if args.database else "SQLite"
     print(f"catalog benchmark on {backend}, {os.cpu_count()} cores")
+    print(f"host speed: 10 million additions in {host_loop_seconds():.2f} s of CPU")
 
     if not args.skip_ingest:
         documents = signed_documents(args.ingest)
@@ -500,6 +515,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> None:
         f"p50 {statistics.median(sparql) * 1000:.1f} ms  "
         f"p99 {percentile(sparql, 0.99) * 1000:.1f} ms"
     )
+    print(f"host speed at the end: {host_loop_seconds():.2f} s")
 
 
 if __name__ == "__main__":
