@@ -38,6 +38,7 @@ from catalog.models import (
     row_to_entry,
     status_at,
 )
+from catalog.pgplans import CUSTOM_PLANS, DEFAULT_PLANS
 from catalog.records import AddResult, Entry, NewEntry, aware
 from catalog.terms import PG_SEARCH_INSERT, pg_value_terms, value_terms
 from catalog.text import index_text
@@ -241,6 +242,8 @@ def add_many(
     conn = session.connection()
     keys = [(n.issuer, n.claims.subject_id) for n in news]
     hashes = [n.sha256 for n in news]
+    if not sqlite:  # on generic plans these scanned the growing table (catalog.pgplans)
+        conn.exec_driver_sql(CUSTOM_PLANS)
     taken: set[object] = {
         row[0] for row in select_in(conn, _KNOWN_HASHES, "hashes", hashes, sqlite=sqlite)
     }
@@ -251,6 +254,8 @@ def add_many(
         taken.update(
             (issuer, subject) for issuer, subject in versions if (issuer, subject) in wanted
         )
+    if not sqlite:
+        conn.exec_driver_sql(DEFAULT_PLANS)
     seen: dict[object, int] = {}
     for new, key in zip(news, keys, strict=True):
         seen[new.sha256] = seen.get(new.sha256, 0) + 1

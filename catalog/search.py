@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from catalog.models import EntryRow, EntryValueRow
+from catalog.pgplans import CUSTOM_PLANS
 from catalog.records import STATUSES, Entry
 from catalog.search_cache import CachedSearch, CacheKey, catalog_state
 from catalog.store import CatalogStore, effective_status, row_to_entry
@@ -199,7 +200,7 @@ async def search(store: CatalogStore, query: SearchQuery) -> SearchPage:
             # The walk-or-bitmap choice rests on the words' frequencies: a prepared
             # statement's generic plan, blind to them, would sort every match of a broad
             # word (bitmap, 28 ms for `bracket`) once rarer words had made it look cheap.
-            await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+            await session.execute(sa.text(CUSTOM_PLANS))
         known = await _known(matches) if query.facets else None
         ids: list[int] | None = None
         if known is not None:

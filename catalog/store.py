@@ -31,6 +31,7 @@ from catalog.models import (
     PeerRow,
     row_to_entry,
 )
+from catalog.pgplans import CUSTOM_PLANS
 from catalog.records import AddResult, Change, ChangeKind, Entry, NewEntry, Participant, aware
 from catalog.search_cache import SearchCache
 from hinterland.db import create_sync_sqlite_engine, session_factory
@@ -324,6 +325,8 @@ class CatalogStore:
     async def changes(self, since: int, limit: int) -> list[Change]:
         """Feed items after cursor `since`, oldest first, with documents for additions."""
         async with self.read() as session:
+            if not self.sqlite:  # a page of the feed joins the whole table (catalog.pgplans)
+                await session.execute(sa.text(CUSTOM_PLANS))
             rows = await session.execute(
                 sa.select(
                     ChangeRow, EntryRow.sha256, EntryBlobRow.document, EntryBlobRow.revocation

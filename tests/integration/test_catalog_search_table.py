@@ -171,6 +171,7 @@ def test_word_searches_plan_each_statement_for_its_words(postgres_url: str) -> N
     match, 28 ms against a 1 ms walk): searches with words or filters force custom plans
     for their own transaction; other searches keep the defaults."""
     migrate.upgrade(postgres_url)
+    searching = [False]  # the add before the searches forces custom plans for its look-ups
 
     async def settings(engine: AsyncEngine, query: SearchQuery) -> list[str]:
         seen: list[str] = []
@@ -186,9 +187,11 @@ def test_word_searches_plan_each_statement_for_its_words(postgres_url: str) -> N
                 mode = await conn.scalar(sa.text("SHOW plan_cache_mode"))
             assert mode == "auto"
             await store.add(entry(1, name="Lattice one", material=["PA12"]))
+            searching[0] = True
             for _ in range(7):  # more than the five custom plans before a generic one
                 await search(store, query)
         finally:
+            searching[0] = False
             sa.event.remove(engine.sync_engine, "before_cursor_execute", record)
             await store.close()
         return seen
@@ -199,7 +202,7 @@ def test_word_searches_plan_each_statement_for_its_words(postgres_url: str) -> N
             modes: list[str] = []
 
             def after(conn: object, cursor: object, statement: str, *_: object) -> None:
-                if statement.startswith("SET LOCAL plan_cache_mode"):
+                if searching[0] and statement.startswith("SET LOCAL plan_cache_mode"):
                     modes.append(statement)
 
             sa.event.listen(engine.sync_engine, "after_cursor_execute", after)
