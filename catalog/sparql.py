@@ -4,6 +4,7 @@ Each process keeps an in-memory pyoxigraph store with one named graph per active
 brings it up to date from the change feed before every query, so replicas sharing one
 database answer alike. Queries run over the union of those graphs.
 
+Federated queries (`SERVICE`) are refused (`catalog.sparql_service` says why).
 Limits: the query text is bounded; results are counted as they stream and a query that
 yields more than `max_results` rows is refused; evaluation runs in a worker thread that
 checks a deadline between results, and the request gives up after `timeout` seconds.
@@ -24,6 +25,7 @@ import sqlalchemy as sa
 
 from catalog import vocab
 from catalog.models import EntryBlobRow, EntryRow
+from catalog.sparql_service import names_a_service
 from catalog.store import CatalogStore, effective_status
 from hinterland.errors import HinterlandError, InputError, LimitExceeded
 
@@ -118,6 +120,11 @@ class SparqlIndex:
             raise LimitExceeded(f"SPARQL query longer than {self.max_query_bytes} bytes")
         if _UPDATE.match(text):
             raise InputError("SPARQL updates are not allowed: this endpoint is read-only")
+        if names_a_service(text):
+            raise InputError(
+                "SPARQL SERVICE (federated query) is not allowed: this endpoint answers "
+                "over this catalog's entries only"
+            )
         await self.sync()
         cancel = threading.Event()
         async with self._query_slots:

@@ -4,9 +4,11 @@ exactly the expected entries, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -282,3 +284,45 @@ async def test_sparql_refuses_updates_bad_queries_and_large_results(world: World
     response = await world.catalog.http.get("/sparql")
     assert response.status_code == 400
     json.dumps(response.json())
+
+
+async def test_sparql_refuses_federated_queries_and_calls_nobody(world: World) -> None:
+    """pyoxigraph would POST a SERVICE pattern to any address, internal ones included, and
+    quote the answer back: the catalog refuses the query before evaluating it."""
+    calls: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            calls.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_GET = do_POST
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}/sparql"
+        for query in (
+            f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ SERVICE SILENT <{endpoint}> {{ ?s ?p ?o }} }} LIMIT 1",
+            f"SELECT * WHERE {{ \\u0053ERVICE <{endpoint}> {{ ?s ?p ?o }} }}",
+        ):
+            for method in ("GET", "POST"):
+                response = await sparql(world, query, method=method)
+                assert response.status_code == 400, (query, response.text)
+                assert "SERVICE (federated query) is not allowed" in response.json()["message"]
+        assert calls == []
+        # the word elsewhere is no SERVICE clause
+        response = await sparql(
+            world, "SELECT ?service WHERE { ?service a <https://x.example/SERVICE> } LIMIT 1"
+        )
+        assert response.status_code == 200, response.text
+    finally:
+        server.shutdown()
+        server.server_close()
+
