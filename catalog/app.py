@@ -61,6 +61,7 @@ def create_app(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await service.sparql.close()
             await service.store.close()
             if engine is None:
                 await service.engine.dispose()

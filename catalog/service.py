@@ -92,6 +92,7 @@ class CatalogService:
             timeout=options.sparql_timeout_seconds,
             max_results=options.sparql_max_results,
             max_query_bytes=options.sparql_max_query_bytes,
+            max_memory_mb=options.sparql_max_memory_mb,
         )
         federation = Federation(store, ingestor, options.peers, page_size=options.peer_page_size)
         return cls(

@@ -36,6 +36,9 @@ class CatalogOptions(BaseModel):
     sparql_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     sparql_max_results: int = Field(default=10_000, ge=1)
     sparql_max_query_bytes: int = Field(default=20_000, ge=64)
+    # heap of the SPARQL evaluator process: the store (about 7 MB per 1,000 entries) plus
+    # what a query builds; a query that needs more ends with 413
+    sparql_max_memory_mb: int = Field(default=4_096, ge=64)
     peers: list[str] = Field(default_factory=list)
     peer_poll_seconds: float = Field(default=30.0, gt=0)
     peer_page_size: int = Field(default=100, ge=1, le=1_000)

@@ -1,44 +1,43 @@
 """Read-only SPARQL over the active entries.
 
-Each process keeps an in-memory pyoxigraph store with one named graph per active entry and
-brings it up to date from the change feed before every query, so replicas sharing one
-database answer alike. Queries run over the union of those graphs.
+Each catalog process keeps an evaluator process (`catalog.sparql_worker`) whose
+in-memory pyoxigraph store holds one named graph per active entry, and brings it up to
+date from the change feed before every query, so replicas sharing one database answer
+alike. Queries run over the union of those graphs.
 
 Federated queries (`SERVICE`) are refused (`catalog.sparql_service` says why).
 Limits: the query text is bounded; results are counted as they stream and a query that
-yields more than `max_results` rows is refused; evaluation runs in a worker thread that
-checks a deadline between results, and the request gives up after `timeout` seconds.
+yields more than `max_results` rows is refused; a query still running at its deadline is
+stopped by killing the evaluator (pyoxigraph has no other way to stop one), and the next
+query starts a fresh one, loaded again from the feed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import re
-import threading
-import time
+import subprocess
+import sys
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from typing import Any
 
-import pyoxigraph as ox
 import sqlalchemy as sa
 
 from catalog import vocab
 from catalog.models import EntryBlobRow, EntryRow
 from catalog.sparql_service import names_a_service
+from catalog.sparql_worker import READ_ONLY
 from catalog.store import CatalogStore, effective_status
-from hinterland.errors import HinterlandError, InputError, LimitExceeded
+from hinterland.errors import Busy, InputError, LimitExceeded, StorageError
 
 _UPDATE = re.compile(
     r"^\s*(?:(?:PREFIX|BASE)\s+[^\n]*\s*)*(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
     re.IGNORECASE,
 )
-
-_UPDATE_ANYWHERE = re.compile(
-    r"\b(?:(?:INSERT|DELETE)\s+(?:DATA|WHERE|\{)|(?:LOAD|CLEAR|DROP|CREATE)\s+(?:SILENT\s+)?"
-    r"(?:GRAPH|DEFAULT|NAMED|ALL|<))",
-    re.IGNORECASE,
-)
+_GRACE = 1.0  # seconds past the deadline for an answer already being serialized
+_LOAD_SECONDS = 600.0  # loading a page of the feed never takes this long unless stuck
 
 
 @dataclass
@@ -49,50 +48,91 @@ class SparqlResult:
     media_type: str
 
 
-def _term(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "literal", "value": str(term)}
+class _Evaluator:
+    """One evaluator process and its channel. Calls block: run them in a thread."""
+
+    def __init__(self, max_memory_mb: int) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "catalog.sparql_worker", "--max-memory-mb", str(max_memory_mb)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self._writer = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self._reader = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+    def call(self, message: tuple[Any, ...], seconds: float) -> tuple[Any, ...] | None:
+        """The reply; `("ended",)` if the process ended instead (out of memory, say); None
+        if nothing came within `seconds`."""
+        try:
+            self._writer.send(message)
+            if not self._reader.poll(seconds):
+                return None
+            reply: tuple[Any, ...] = self._reader.recv()
+        except (EOFError, OSError):
+            return ("ended",)
+        return reply
+
+    def stop(self) -> None:
+        """Kill the process (it may be deep in a query) and release the channel."""
+        self.process.kill()
+        self.process.wait()
+        self._writer.close()
+        self._reader.close()
 
 
 class SparqlIndex:
     """The per-process SPARQL store, synced from the catalog's change feed."""
 
     def __init__(
-        self, store: CatalogStore, *, timeout: float, max_results: int, max_query_bytes: int
+        self,
+        store: CatalogStore,
+        *,
+        timeout: float,
+        max_results: int,
+        max_query_bytes: int,
+        max_memory_mb: int,
     ) -> None:
         self.store = store
         self.timeout = timeout
         self.max_results = max_results
         self.max_query_bytes = max_query_bytes
-        self.oxigraph = ox.Store()
-        self._seq = 0
-        self._sync_lock = asyncio.Lock()
-        self._query_slots = asyncio.Semaphore(2)
+        self.max_memory_mb = max_memory_mb
+        self._seq = 0  # the feed position the evaluator's store has reached
+        self._evaluator: _Evaluator | None = None
+        # one exchange with the evaluator at a time: syncs and queries in order
+        self._lock = asyncio.Lock()
+
+    async def close(self) -> None:
+        """Stop the evaluator process, if one runs."""
+        async with self._lock:
+            await self._discard()
 
     async def sync(self) -> None:
         """Apply every change since the last sync: graphs of entries that are no longer
         active are removed, active ones (re)loaded."""
-        async with self._sync_lock:
-            await self.store.expire_due()
-            while True:
-                changes = await self.store.changes(self._seq, 1_000)
-                if not changes:
-                    return
-                touched = list(dict.fromkeys(c.entry_id for c in changes))
-                await self._apply(touched)
-                self._seq = changes[-1].seq
+        async with self._lock:
+            await self._sync()
 
-    async def _apply(self, entry_ids: list[str]) -> None:
+    async def _sync(self) -> None:
+        await self.store.expire_due()
+        while True:
+            changes = await self.store.changes(self._seq, 1_000)
+            if not changes:
+                return
+            touched = list(dict.fromkeys(c.entry_id for c in changes))
+            reply = await self._exchange(("load", await self._graphs(touched)), _LOAD_SECONDS)
+            if reply is None or reply[0] != "ok":
+                raise StorageError(
+                    "the SPARQL evaluator stopped while loading entries; it may use "
+                    f"{self.max_memory_mb} MB (catalog.sparql_max_memory_mb)"
+                )
+            self._seq = changes[-1].seq
+
+    async def _graphs(self, entry_ids: list[str]) -> list[tuple[str, str]]:
+        """(graph IRI, N-Triples) of each entry: empty unless it is active."""
         now = self.store.clock()
         async with self.store.read() as session:
             rows = await session.execute(
@@ -101,98 +141,76 @@ class SparqlIndex:
                 .where(EntryRow.id.in_(entry_ids))
             )
             current = {entry_id: (status, rdf) for entry_id, status, rdf in rows}
+        graphs = []
         for entry_id in entry_ids:
-            graph = ox.NamedNode(vocab.entry_iri(entry_id))
-            self.oxigraph.remove_graph(graph)
             status, rdf = current.get(entry_id, ("gone", ""))
-            if status == "active" and rdf:
-                self.oxigraph.load(
-                    rdf.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=graph
-                )
+            graphs.append((vocab.entry_iri(entry_id), rdf if status == "active" else ""))
+        return graphs
+
+    async def _exchange(self, message: tuple[Any, ...], seconds: float) -> tuple[Any, ...] | None:
+        """Send one message to the evaluator (started if needed) and wait for its reply.
+        Without one in time the evaluator is killed and None returned; if it ended by
+        itself, `("ended",)` is returned. Either way the next message starts afresh."""
+        if self._evaluator is None:
+            self._evaluator = await asyncio.to_thread(_Evaluator, self.max_memory_mb)
+        evaluator = self._evaluator
+        try:
+            reply = await asyncio.to_thread(evaluator.call, message, seconds)
+        except asyncio.CancelledError:
+            # The thread still waits on the channel; a reply it has not read would be
+            # taken as the answer to the next message. End the evaluator instead.
+            self._evaluator, self._seq = None, 0
+            evaluator.process.kill()
+            raise
+        if reply is None or reply[0] == "ended":
+            await self._discard()
+        return reply
+
+    async def _discard(self) -> None:
+        evaluator, self._evaluator = self._evaluator, None
+        self._seq = 0  # a fresh evaluator starts empty: the next sync loads everything
+        if evaluator is not None:
+            await asyncio.to_thread(evaluator.stop)
 
     async def query(self, text: str) -> SparqlResult:
         """Answer a SELECT, ASK, CONSTRUCT or DESCRIBE query.
 
         Raises `InputError` for updates and syntax errors, `LimitExceeded` for queries that
-        are too long, return too much or run out of time.
+        are too long, return too much or run out of time, `Busy` when other queries hold
+        the evaluator for longer than the time limit.
         """
         if len(text.encode("utf-8")) > self.max_query_bytes:
             raise LimitExceeded(f"SPARQL query longer than {self.max_query_bytes} bytes")
         if _UPDATE.match(text):
-            raise InputError("SPARQL updates are not allowed: this endpoint is read-only")
+            raise InputError(READ_ONLY)
         if names_a_service(text):
             raise InputError(
                 "SPARQL SERVICE (federated query) is not allowed: this endpoint answers "
                 "over this catalog's entries only"
             )
-        await self.sync()
-        cancel = threading.Event()
-        async with self._query_slots:
-            try:
-                return await asyncio.wait_for(
-                    asyncio.to_thread(self._run, text, cancel), timeout=self.timeout
-                )
-            except TimeoutError:
-                cancel.set()
-                raise LimitExceeded(
-                    f"SPARQL query took longer than {self.timeout:g} seconds"
-                ) from None
-
-    def _run(self, text: str, cancel: threading.Event) -> SparqlResult:
-        deadline = time.monotonic() + self.timeout
+        try:  # a query queued behind slow ones gives up after its own time limit
+            async with asyncio.timeout(self.timeout):
+                await self._lock.acquire()
+        except TimeoutError:
+            raise Busy(
+                f"the SPARQL evaluator is busy with other queries for more than "
+                f"{self.timeout:g} seconds; try again shortly"
+            ) from None
         try:
-            result = self.oxigraph.query(text, use_default_graph_as_union=True)
-        except SyntaxError as exc:
-            if _UPDATE_ANYWHERE.search(text):
-                raise InputError(
-                    "SPARQL updates are not allowed: this endpoint is read-only"
-                ) from None
-            raise InputError(f"invalid SPARQL query: {exc}") from None
-        except OSError as exc:
-            raise InputError(f"SPARQL query failed: {exc}") from None
-        # pyoxigraph results must be dropped on the thread that made them, so no exception
-        # leaving this thread may keep a frame that references them.
-        failure: HinterlandError | None = None
-        try:
-            return self._serialize(result, deadline, cancel)
-        except HinterlandError as exc:
-            failure = type(exc)(str(exc))
+            await self._sync()
+            message = ("query", text, self.timeout, self.max_results)
+            reply = await self._exchange(message, self.timeout + _GRACE)
         finally:
-            del result
-        raise failure
-
-    def _serialize(self, result: Any, deadline: float, cancel: threading.Event) -> SparqlResult:
-        if isinstance(result, ox.QueryBoolean):
-            return SparqlResult(
-                json.dumps({"head": {}, "boolean": bool(result)}),
-                "application/sparql-results+json",
+            self._lock.release()
+        if reply is None:
+            raise LimitExceeded(f"SPARQL query took longer than {self.timeout:g} seconds")
+        if reply[0] == "ok":
+            return SparqlResult(reply[1], reply[2])
+        if reply[0] == "limit":
+            raise LimitExceeded(reply[1])
+        if reply[0] == "ended":
+            raise LimitExceeded(
+                "the SPARQL query ended its evaluator, most likely by needing more than "
+                f"{self.max_memory_mb} MB; narrow it (fewer variables per pattern, a LIMIT)"
             )
-        if isinstance(result, ox.QuerySolutions):
-            names = [v.value for v in result.variables]
-            bindings: list[dict[str, Any]] = []
-            for solution in self._bounded(result, deadline, cancel):
-                row = {}
-                for name in names:
-                    value = solution[name]
-                    if value is not None:
-                        row[name] = _term(value)
-                bindings.append(row)
-            body = {"head": {"vars": names}, "results": {"bindings": bindings}}
-            return SparqlResult(json.dumps(body), "application/sparql-results+json")
-        triples = [str(t) + " ." for t in self._bounded(result, deadline, cancel)]
-        return SparqlResult("\n".join(triples) + ("\n" if triples else ""), "application/n-triples")
-
-    def _bounded(self, results: Any, deadline: float, cancel: threading.Event) -> Any:
-        count = 0
-        try:
-            for item in results:
-                count += 1
-                if count > self.max_results:
-                    raise LimitExceeded(
-                        f"SPARQL result larger than {self.max_results} rows; add a LIMIT"
-                    )
-                if cancel.is_set() or time.monotonic() > deadline:
-                    raise LimitExceeded("SPARQL query ran out of time")
-                yield item
-        except OSError as exc:
-            raise InputError(f"SPARQL evaluation failed: {exc}") from None
+        raise InputError(reply[1])

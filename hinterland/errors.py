@@ -156,3 +156,10 @@ class StorageError(HinterlandError):
     """The database failed in a way the caller cannot fix."""
 
     code = "storage_error"
+
+
+class Busy(HinterlandError):
+    """A bounded resource is taken by other requests for longer than this one may wait;
+    trying again later can succeed."""
+
+    code = "busy"

@@ -36,6 +36,7 @@ STATUS_BY_ERROR: tuple[tuple[type[errors.HinterlandError], int], ...] = (
     (errors.Conflict, 409),
     (errors.ConfigurationError, 500),
     (errors.StorageError, 503),
+    (errors.Busy, 503),
 )
 
 

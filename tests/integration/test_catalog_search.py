@@ -3,7 +3,9 @@ exactly the expected entries, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import threading
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -326,3 +328,68 @@ async def test_sparql_refuses_federated_queries_and_calls_nobody(world: World) -
         server.shutdown()
         server.server_close()
 
+
+async def test_a_query_past_its_deadline_is_stopped_not_abandoned(world: World) -> None:
+    """pyoxigraph cannot interrupt a query: one still counting at its deadline used to run
+    on in a thread, a core gone per request. Its evaluator process is killed instead, and
+    the next query gets a fresh one with every entry loaded again."""
+    index = world.catalog.service.sparql
+    index.timeout = 1.0
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    before = (await sparql(world, count)).json()["results"]["bindings"][0]["n"]["value"]
+    assert int(before) > 10
+    assert index._evaluator is not None
+    evaluator = index._evaluator.process
+
+    cross = " . ".join(f"?s{n} ?p{n} ?o{n}" for n in range(5))  # (triples)^5 rows to count
+    runaway = f"SELECT (COUNT(*) AS ?n) WHERE {{ {cross} }}"
+    response = await sparql(world, runaway)
+    assert response.status_code == 413, response.text
+    assert response.json()["message"] == "SPARQL query took longer than 1 seconds"
+    assert evaluator.poll() is not None  # killed and reaped, not left running
+    with pytest.raises(ProcessLookupError):
+        os.kill(evaluator.pid, 0)
+
+    after = (await sparql(world, count)).json()["results"]["bindings"][0]["n"]["value"]
+    assert after == before
+    assert index._evaluator is not None and index._evaluator.process.pid != evaluator.pid
+
+
+async def test_a_cancelled_query_leaves_no_answer_for_the_next(world: World) -> None:
+    """A request cancelled while its query runs must not leave the evaluator's late
+    answer on the channel, where the next query would read it as its own."""
+    index = world.catalog.service.sparql
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    expected = (await index.query(count)).body
+    slow = " . ".join(f"?s{n} ?p{n} ?o{n}" for n in range(5))
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(index.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {slow} }}"), 0.5)
+    assert (await index.query(count)).body == expected
+
+
+async def test_a_query_that_needs_too_much_memory_is_refused(world: World) -> None:
+    """The evaluator's heap is capped (`catalog.sparql_max_memory_mb`): a query sorting a
+    cross product ends it long before its deadline, with a 413 that says why."""
+    index = world.catalog.service.sparql
+    index.max_memory_mb = 200
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    expected = (await sparql(world, count)).json()
+    cross = " . ".join(f"?s{n} ?p{n} ?o{n}" for n in range(4))  # (triples)^4 rows to sort
+    response = await sparql(world, f"SELECT * WHERE {{ {cross} }} ORDER BY ?o0 ?o3 LIMIT 1")
+    assert response.status_code == 413, response.text
+    assert "more than 200 MB" in response.json()["message"]
+    assert (await sparql(world, count)).json() == expected  # a fresh evaluator, all loaded
+
+
+async def test_a_query_queued_past_its_time_limit_is_told_to_come_back(world: World) -> None:
+    """One evaluation at a time per process: a query that cannot get the evaluator
+    within its own time limit gets a 503 instead of waiting behind any number of others."""
+    index = world.catalog.service.sparql
+    index.timeout = 0.5
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    async with index._lock:  # another query holds the evaluator
+        response = await asyncio.wait_for(sparql(world, count), 10)  # not forever
+    assert response.status_code == 503, response.text
+    assert response.json()["error"] == "busy"
+    assert "busy with other queries for more than 0.5 seconds" in response.json()["message"]
+    assert (await sparql(world, count)).status_code == 200  # the lock was not kept
