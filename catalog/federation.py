@@ -11,6 +11,7 @@ are derived locally from the documents, so they need no trust either.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from dataclasses import dataclass, field
@@ -68,13 +69,21 @@ class Federation:
         self.page_size = page_size
         self.timeout = timeout
         self._http = http
+        # one pull per peer at a time: POST /federation/sync is open to anyone, and
+        # concurrent pulls from one cursor would verify every document once per caller
+        self._pulling: dict[str, asyncio.Lock] = {}
 
     async def sync_once(self) -> list[PeerReport]:
         """Pull every peer once; a peer that is down is recorded and retried next time."""
         return [await self.pull(peer) for peer in self.peers]
 
     async def pull(self, peer: str) -> PeerReport:
-        """Read one peer's feed from where we left off until it has nothing more."""
+        """Read one peer's feed from where we left off until it has nothing more. A pull
+        of a peer that is being pulled already waits for it, then reads what came since."""
+        async with self._pulling.setdefault(peer, asyncio.Lock()):
+            return await self._pull(peer)
+
+    async def _pull(self, peer: str) -> PeerReport:
         report = PeerReport(peer)
         cursor = await self.store.peer_cursor(peer)
         client = self._http or httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)

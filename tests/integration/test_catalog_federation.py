@@ -4,6 +4,7 @@ catches up, and a tampered entry served by a peer is rejected."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -235,5 +236,35 @@ async def test_a_tampered_entry_served_by_a_peer_is_rejected(
             fourth = await catalog.service.federation.sync_once()
             assert fourth[0].revoked == 1 and fourth[0].rejected == []
             assert (await catalog.service.store.get(honest_id)).status == "revoked"
+        finally:
+            await catalog.close()
+
+
+async def test_concurrent_syncs_pull_each_page_once(
+    tmp_path: Path, migrated_url: str, did_host: DidHost
+) -> None:
+    """`POST /federation/sync` is open: callers at once must not each verify the feed."""
+    acme = did_host.party("acme-once")
+    documents = [legal_participant(acme, "A"), print_service(acme, "o", name="Offer")]
+    feed: list[dict[str, Any]] = [
+        {"seq": n, "kind": "added", "entryId": f"sd-{n}", "document": document}
+        for n, document in enumerate(documents, start=1)
+    ]
+    asked: list[int] = []
+
+    async def changes(request: Request) -> JSONResponse:
+        since = int(request.query_params.get("since", "0"))
+        asked.append(since)
+        items = [i for i in feed if i["seq"] > since]
+        return JSONResponse({"items": items, "nextCursor": 2, "more": False})
+
+    with serve(Starlette(routes=[Route("/changes", changes)])) as peer:
+        catalog = CatalogClient(catalog_settings(tmp_path, migrated_url, peers=[peer]))
+        try:
+            syncs = [catalog.service.federation.sync_once() for _ in range(3)]
+            reports = [r[0] for r in await asyncio.gather(*syncs)]
+            assert sorted(asked) == [0, 2, 2]  # the later pulls start where the first ended
+            assert sum(r.added for r in reports) == 2 and sum(r.known for r in reports) == 0
+            assert len(await catalog.all_entries()) == 2
         finally:
             await catalog.close()
