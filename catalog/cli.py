@@ -62,6 +62,8 @@ def serve(
     options = settings.catalog
     if settings.database.migrate_on_start:
         migrate.upgrade(settings.database_url())
+    else:  # refuse to start rather than answer every request with a 500
+        migrate.require_current(settings.database_url())
     # Create the catalog key once, before workers start, so they all sign alike.
     signer = KernelSigner.from_settings(options.key_file, options.did, settings.data_dir)
     if config is not None:

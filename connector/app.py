@@ -137,6 +137,8 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
         url = settings.database_url()
         if settings.database.migrate_on_start:
             await asyncio.to_thread(migrate.upgrade, url)
+        else:  # refuse to start rather than answer every request with a 500
+            await asyncio.to_thread(migrate.require_current, url)
         # WAL with synchronous=NORMAL: a crashed or killed process loses nothing committed
         # (only a power cut may lose the last transactions), and a negotiation's many small
         # commits no longer each wait for an fsync.

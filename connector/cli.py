@@ -46,6 +46,10 @@ def serve(
         from hinterland.web.logging import register_secret
 
         register_secret(settings.connector.management_api_key.get_secret_value())
+    if not settings.database.migrate_on_start:  # one clear line, not a startup traceback
+        from hinterland.db import migrate
+
+        migrate.require_current(settings.database_url())
     options = settings.connector
     uvicorn.run(create_app(settings), host=host or options.host,
                 port=options.port if port is None else port, log_config=None,

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from hinterland.db.engine import normalize_url
+from hinterland.errors import ConfigurationError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -35,20 +38,52 @@ def downgrade(url: str, revision: str = "base") -> None:
 
 
 def current_heads(url: str) -> set[str]:
-    """The revisions the database is at (one per branch)."""
+    """The revisions the database is at (one per branch); empty for a database that
+    Hinterland has never migrated."""
     import asyncio
 
-    from sqlalchemy import text
-
     from hinterland.db.engine import create_engine
+
+    def read(conn: sa.Connection) -> set[str]:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return set()
+        return {row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
 
     async def _read() -> set[str]:
         engine = create_engine(url)
         try:
             async with engine.connect() as conn:
-                rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
-                return {row[0] for row in rows}
+                return await conn.run_sync(read)
         finally:
             await engine.dispose()
 
     return asyncio.run(_read())
+
+
+def require_current(url: str) -> None:
+    """Raise `ConfigurationError` naming the fix if the database lacks a migration of this
+    release: a server started on it would fail every request that touches a missing
+    table or column. A database migrated by a newer release (revisions this one does not
+    know) is let be: whether it still fits is that release's business.
+
+    Calls `asyncio.run`: from async code, run it in a thread.
+    """
+    script = ScriptDirectory.from_config(alembic_config(url))
+    current = current_heads(url)
+    known = {revision.revision for revision in script.walk_revisions()}
+    if current - known:
+        return
+    # what `upgrade heads` would apply (kernel_0001 is never recorded: the component
+    # branches depend on it)
+    missing = [r.revision for r in script.iterate_revisions("heads", tuple(current) or "base")]
+    if not missing:
+        return
+    fix = (
+        "run `hinterland db upgrade --config FILE` with this server's config first, or set "
+        "`database.migrate_on_start: true`"
+    )
+    if not current:
+        raise ConfigurationError(f"the database has no Hinterland tables yet: {fix}")
+    raise ConfigurationError(
+        f"the database lacks this release's migrations ({', '.join(sorted(missing))}): {fix}"
+    )
