@@ -25,7 +25,7 @@ class HttpTransport:
         headers = {"Authorization": f"Bearer {self.issuer.issue(audience)}"}
         try:
             reply = await self.client.post(url, json=dict(body), headers=headers)
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a peer may send any address
             raise TransportError(f"{type(exc).__name__}: {exc}") from None
         content: Any = None
         if reply.content and len(reply.content) <= MAX_RESPONSE_BYTES:
@@ -44,5 +44,5 @@ class HttpTransport:
             return await self.client.request(
                 method, url, json=dict(body) if body is not None else None, headers=headers
             )
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # a peer may send any address
             raise TransportError(f"{url}: {type(exc).__name__}: {exc}") from None

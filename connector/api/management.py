@@ -12,12 +12,14 @@ import asyncio
 import hmac
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from connector.api.dsp_errors import read_json
 from connector.api.state import ConnectorState, connector_state
 from connector.assets.files import guess_media_type, store_stream
 from connector.assets.printmeta import print_metadata
@@ -80,10 +82,27 @@ class OfferBody(BaseModel):
     )
 
 
+def _dsp_base_url(value: str) -> str:
+    """A provider's DSP base URL must be an absolute http(s) URL that httpx can send to."""
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"not a URL: {exc}") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError("the provider's DSP base URL must be an absolute http(s) URL")
+    return value
+
+
+ProviderUrl = Annotated[
+    str, Field(max_length=2_048, description="the provider's DSP base URL"),
+    AfterValidator(_dsp_base_url),
+]
+
+
 class CatalogQuery(BaseModel):
     """Which provider to ask for its catalog."""
 
-    provider: str = Field(description="the provider's DSP base URL")
+    provider: ProviderUrl
     providerDid: str
     filter: list[Any] | None = None
 
@@ -91,7 +110,7 @@ class CatalogQuery(BaseModel):
 class NegotiationStart(BaseModel):
     """Negotiate an offer taken from the provider's catalog."""
 
-    provider: str
+    provider: ProviderUrl
     providerDid: str
     offer: dict[str, Any] = Field(description="the catalog offer, with 'target' set")
     wait: float = Field(0, ge=0, le=MAX_WAIT, description="seconds to wait for the outcome")
@@ -248,7 +267,7 @@ def management_router() -> APIRouter:
     @router.put("/policies/{policy_id}", summary="Create or replace an ODRL policy")
     async def put_policy(request: Request, policy_id: str) -> dict[str, Any]:
         state = connector_state(request)
-        body = await request.json()
+        body = await read_json(request, state.settings.connector.max_message_bytes)
         if not isinstance(body, dict):
             raise InputError("a policy is a JSON object")
         check = getattr(state.services.gate, "check", None)
@@ -358,7 +377,11 @@ def management_router() -> APIRouter:
     @router.post("/consumer/negotiations", status_code=201, summary="Negotiate an offer")
     async def consumer_negotiate(request: Request, body: NegotiationStart) -> dict[str, Any]:
         state = connector_state(request)
-        offer = m.Offer.model_validate(body.offer)
+        try:
+            offer = m.Offer.model_validate(body.offer)
+        except ValidationError as exc:
+            problems = m.validation_problems(exc)
+            raise InputError(f"`offer` is not an ODRL offer: {problems}") from None
         row = await state.negotiation.request(body.provider.rstrip("/"), body.providerDid, offer)
         if body.wait:
             row = await _wait(state, "negotiation", row, {"FINALIZED", "TERMINATED"}, body.wait)

@@ -475,11 +475,15 @@ def parse_message(document: Any, expected: type[M]) -> M:
     try:
         return expected.model_validate(document)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'/'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-            for err in exc.errors()[:5]
-        )
-        raise ProtocolMessageError(f"invalid {name}: {problems}") from None
+        raise ProtocolMessageError(f"invalid {name}: {validation_problems(exc)}") from None
+
+
+def validation_problems(exc: ValidationError) -> str:
+    """The first five problems of a validation error: `path: message; ...`."""
+    return "; ".join(
+        f"{'/'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+        for err in exc.errors()[:5]
+    )
 
 
 def parse_any(document: Any) -> DspModel:

@@ -226,6 +226,20 @@ async def test_management_api_refuses_bad_keys_and_bad_input(pair: Pair) -> None
     )
     missing = await api.put("/offers/o1", json={"accessPolicy": "nope", "contractPolicy": "nope"})
     assert missing.status_code == 404
+    for body in (b"", b"{not json"):  # found by schemathesis: these were 500s
+        unparsable = await api.put("/policies/p0", content=body)
+        assert unparsable.status_code == 400, unparsable.text
+        assert "the body is not JSON" in unparsable.json()["message"]
+    provider = {"provider": "https://provider.example/dsp", "providerDid": "did:web:p.example"}
+    no_offer = await api.post("/consumer/negotiations", json={**provider, "offer": {}})
+    assert no_offer.status_code == 400, no_offer.text
+    assert no_offer.json()["message"].startswith("`offer` is not an ODRL offer: @id: ")
+    for address in ("", "ftp://provider.example/dsp", "/dsp", "http://pro\x06vider.example"):
+        for path, extra in (("/consumer/catalog", {}), ("/consumer/negotiations", {"offer": {}})):
+            body = {**provider, **extra, "provider": address}
+            refused = await api.post(path, json=body)
+            assert refused.status_code == 400, (path, address, refused.text)
+            assert "body.provider: Value error" in refused.json()["message"], refused.text
     bad_name = await api.post(
         "/assets/files", params={"title": "x", "fileName": "../etc/passwd"}, content=b"x"
     )
