@@ -189,3 +189,32 @@ def test_german_when_the_browser_asks(site: dict[str, str], browser: object) -> 
     assert page.locator("html").get_attribute("lang") == "en"
     context.close()
 
+
+def test_pages_keep_their_style_under_their_security_policy(
+    site: dict[str, str], browser: object
+) -> None:
+    """Every page forbids scripts, frames and loads from elsewhere; its own inline style
+    and the search form still work (Chromium enforces the policy and reports refusals)."""
+    context = browser.new_context(locale="en-GB")  # type: ignore[attr-defined]
+    page = context.new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    response = page.goto(site["base"] + "/")
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    header = page.locator("header")
+    background = "element => getComputedStyle(element).backgroundColor"
+    assert header.evaluate(background) == "rgb(13, 43, 69)"  # the inline style applied
+    page.get_by_label("Search descriptions").fill("printing")
+    follow(page, page.get_by_role("button", name="Search"))  # form-action 'self'
+    assert len(titles(page)) == 3
+    follow(page, page.get_by_role("link", name="SLS printing in Dresden"))
+    assert page.get_by_role("heading", level=1).inner_text() == "SLS printing in Dresden"
+    assert header.evaluate(background) == "rgb(13, 43, 69)"
+    missing = page.goto(site["base"] + "/entries/sd-none")
+    assert missing.status == 404 and "default-src 'none'" in missing.headers[
+        "content-security-policy"
+    ]
+    assert refused == []
+    context.close()
