@@ -9,8 +9,6 @@ from urllib.parse import unquote
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import QueryParams
-from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from catalog.credentials import KernelSigner, did_document_path
 from catalog.matching import matches
@@ -18,6 +16,7 @@ from catalog.records import Entry
 from catalog.search import VALUE_FILTERS, SearchPage, SearchQuery, search
 from catalog.service import CatalogService
 from hinterland.errors import InputError, LimitExceeded, NotFound
+from hinterland.web.routes import LabelledRoute
 
 router = APIRouter()
 MAX_CHANGES_PAGE = 1_000
@@ -136,15 +135,6 @@ async def publish(request: Request) -> Response:
     )
 
 
-class _LabelledRoute(Route):
-    """A Starlette route that puts itself in the scope, as FastAPI's own routes do (FastAPI
-    does not for plain routes): access logs and metrics are labelled by it."""
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["route"] = self
-        await super().handle(scope, receive, send)
-
-
 def dispatch_publish_first(app: FastAPI) -> None:
     """Serve `POST /self-descriptions` from a plain Starlette route at the head of the
     app's routes. The endpoint takes the request and returns a response, so FastAPI's
@@ -152,7 +142,7 @@ def dispatch_publish_first(app: FastAPI) -> None:
     busiest route, and the router found it after trying every route before it. The
     FastAPI route stays registered for the OpenAPI description; errors still go through
     the app's exception handlers."""
-    app.router.routes.insert(0, _LabelledRoute("/self-descriptions", publish, methods=["POST"]))
+    app.router.routes.insert(0, LabelledRoute("/self-descriptions", publish, methods=["POST"]))
 
 
 @router.get("/self-descriptions")

@@ -27,9 +27,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hinterland.web.logging import request_id_var
+from hinterland.web.routes import label_plain_routes
 
 logger = logging.getLogger("hinterland.access")
 
@@ -71,16 +73,26 @@ class Metrics:
 
 
 class RequestContextMiddleware:
-    """Assign a request id, time the request, log it and count it."""
+    """Assign a request id, time the request, log it and count it.
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    With the app's `router`, the plain routes and mounts registered on it (FastAPI's
+    `/openapi.json` and `/docs` among them) are made to label themselves before a request
+    is handled, once more whenever routes were added since.
+    """
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, router: Router | None = None) -> None:
         self.app = app
         self.metrics = metrics
+        self.router = router
+        self._labelled = -1  # how many routes the router had when last labelled
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.router is not None and len(self.router.routes) != self._labelled:
+            label_plain_routes(self.router.routes)
+            self._labelled = len(self.router.routes)
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else ""
         request_id = request_id or uuid.uuid4().hex
@@ -163,7 +175,7 @@ def install_observability(
     async def metrics_endpoint() -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(RequestContextMiddleware, metrics=metrics)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, router=app.router)
     return metrics
 
 

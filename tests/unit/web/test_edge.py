@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import APIRouter, FastAPI
 
@@ -135,3 +137,30 @@ async def test_metrics_count_requests_by_route() -> None:
     assert 'route="/consumer/v1/agreements/{agreement_id}",status="200"} 1.0' in text
     assert 'route="unmatched",status="404"} 1.0' in text
     assert "hinterland_policy_decisions" in text
+
+
+async def test_plain_routes_and_mounts_are_labelled_by_their_path() -> None:
+    """FastAPI serves /openapi.json and /docs from plain Starlette routes, which do not
+    name themselves in the scope; they and plain mounts must not count as "unmatched"."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    app = _app()
+
+    async def hello(_request: object) -> PlainTextResponse:
+        return PlainTextResponse("hello")
+
+    app.mount("/static", Starlette(routes=[Route("/{name}", hello)]))
+    assert (await _get(app, "/openapi.json")).status_code == 200
+    assert (await _get(app, "/docs")).status_code == 200
+    assert (await _get(app, "/static/logo.svg")).text == "hello"
+    app.router.routes.append(Route("/late", hello))  # added after requests were served
+    assert (await _get(app, "/late")).status_code == 200
+    await _get(app, "/no/such/path")
+    text = (await _get(app, "/metrics")).text
+    for route in ("/openapi.json", "/docs", "/late"):
+        assert f'route="{route}",status="200"}} 1.0' in text, route
+    # the mount names itself; a Starlette whose router names its routes refines the label
+    assert re.search(r'route="/static(/\{name\})?",status="200"} 1.0', text)
+    assert 'route="unmatched",status="404"} 1.0' in text
