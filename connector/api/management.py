@@ -9,7 +9,6 @@ start and steer transfers, download. Protected by an API key (`X-Api-Key` or
 from __future__ import annotations
 
 import asyncio
-import hmac
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
@@ -28,7 +27,8 @@ from connector.dsp import messages as m
 from connector.services.worker import TransportError
 from connector.statemachine import Role, TransferEvent
 from connector.store.tables import AgreementRow, AssetRow, NegotiationRow, TransferRow
-from hinterland.errors import AuthenticationError, Conflict, InputError, LimitExceeded
+from hinterland.errors import Conflict, InputError, LimitExceeded
+from hinterland.web.apikey import require_key
 
 MAX_RECORD_BYTES = 50 * 1024 * 1024
 MAX_WAIT = 120.0
@@ -37,17 +37,7 @@ MAX_WAIT = 120.0
 async def require_api_key(request: Request) -> None:
     """Refuse the request unless it carries the configured management API key."""
     configured = connector_state(request).settings.connector.management_api_key
-    if configured is None:
-        raise AuthenticationError(
-            "the management API is disabled: configure connector.management_api_key"
-        )
-    given = request.headers.get("x-api-key")
-    if given is None:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        given = token.strip() if scheme.lower() == "bearer" else None
-    expected = configured.get_secret_value().encode()
-    if not given or not hmac.compare_digest(given.encode(), expected):
-        raise AuthenticationError("missing or wrong management API key")
+    require_key(request.headers, configured, "connector.management_api_key")
 
 
 # ---------------------------------------------------------------------------- bodies
