@@ -16,6 +16,7 @@ from catalog.records import Entry
 from catalog.search import VALUE_FILTERS, SearchPage, SearchQuery, search
 from catalog.service import CatalogService
 from hinterland.errors import InputError, LimitExceeded, NotFound
+from hinterland.web.apikey import require_key
 from hinterland.web.routes import LabelledRoute
 
 router = APIRouter()
@@ -262,7 +263,11 @@ async def sparql_post(request: Request) -> Response:
 
 @router.post("/federation/sync")
 async def federation_sync(request: Request) -> dict[str, Any]:
-    """Pull every configured peer now (the background loop does this periodically)."""
+    """Pull every configured peer now (the background loop does this periodically).
+    Needs the catalog's admin API key: a pull re-verifies every new document, work that
+    anyone could otherwise order at will."""
+    configured = service_of(request).settings.catalog.admin_api_key
+    require_key(request.headers, configured, "catalog.admin_api_key")
     reports = await service_of(request).federation.sync_once()
     return {"peers": [r.to_dict() for r in reports]}
 

@@ -21,6 +21,7 @@ from catalog.verifier import Verifier
 from catalog.web import pages
 from hinterland.did import DidResolver
 from hinterland.web.errors import install_error_handlers
+from hinterland.web.logging import register_secret
 from hinterland.web.observability import database_check, install_observability
 
 log = logging.getLogger("catalog")
@@ -42,6 +43,8 @@ def create_app(
     With `background`, the app's lifespan runs the expiry sweeper and, when peers are
     configured, federation pulls.
     """
+    if settings.catalog.admin_api_key is not None:
+        register_secret(settings.catalog.admin_api_key.get_secret_value())
     service = CatalogService.build(
         settings, engine=engine, resolver=resolver, verifier=verifier, signer=signer, clock=clock
     )

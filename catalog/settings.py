@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from hinterland.settings import HinterlandSettings
 
@@ -24,6 +24,8 @@ class CatalogOptions(BaseModel):
     key_file: Path | None = None
     did: str | None = None
     admin_dids: list[str] = Field(default_factory=list)
+    # operator endpoints (`POST /federation/sync`); unset, they are disabled
+    admin_api_key: SecretStr | None = None
     participant_policy: ParticipantPolicy = "onboarded"
     trusted_issuers: list[str] = Field(default_factory=list)
     shapes: ShapesSetting = "none"

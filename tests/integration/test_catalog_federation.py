@@ -5,6 +5,7 @@ catches up, and a tampered entry served by a peer is rejected."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from starlette.routing import Route
 
 from catalog.app import create_app
 from hinterland.db import migrate
+from hinterland.web.logging import redact
 
 __all__ = ["did_host"]
 
@@ -243,7 +245,8 @@ async def test_a_tampered_entry_served_by_a_peer_is_rejected(
 async def test_concurrent_syncs_pull_each_page_once(
     tmp_path: Path, migrated_url: str, did_host: DidHost
 ) -> None:
-    """`POST /federation/sync` is open: callers at once must not each verify the feed."""
+    """Pulls at once (the background loop and an operator's `POST /federation/sync`)
+    must not each verify the feed."""
     acme = did_host.party("acme-once")
     documents = [legal_participant(acme, "A"), print_service(acme, "o", name="Offer")]
     feed: list[dict[str, Any]] = [
@@ -266,5 +269,48 @@ async def test_concurrent_syncs_pull_each_page_once(
             assert sorted(asked) == [0, 2, 2]  # the later pulls start where the first ended
             assert sum(r.added for r in reports) == 2 and sum(r.known for r in reports) == 0
             assert len(await catalog.all_entries()) == 2
+        finally:
+            await catalog.close()
+
+
+async def test_pulls_over_http_need_the_admin_api_key(
+    tmp_path: Path, migrated_url: str, did_host: DidHost
+) -> None:
+    """A pull re-verifies every new document of every peer: `POST /federation/sync` is an
+    operator's endpoint, off unless `catalog.admin_api_key` is set, and the key is
+    compared in full and kept out of the logs."""
+    acme = did_host.party("acme-key")
+    document = legal_participant(acme, "A")
+    feed = [{"seq": 1, "kind": "added", "entryId": "sd-1", "document": document}]
+
+    async def changes(_request: Request) -> JSONResponse:
+        return JSONResponse({"items": feed, "nextCursor": 1, "more": False})
+
+    key = "catalog-admin-" + secrets.token_hex(16)
+    with serve(Starlette(routes=[Route("/changes", changes)])) as peer:
+        closed = CatalogClient(catalog_settings(tmp_path, migrated_url, peers=[peer]))
+        try:
+            response = await closed.http.post("/federation/sync")
+            assert response.status_code == 401
+            assert "configure catalog.admin_api_key" in response.json()["message"]
+        finally:
+            await closed.close()
+        catalog = CatalogClient(
+            catalog_settings(tmp_path, migrated_url, peers=[peer], admin_api_key=key)
+        )
+        try:
+            for headers in ({}, {"X-API-Key": key[:-1]}, {"Authorization": f"Basic {key}"}):
+                response = await catalog.http.post("/federation/sync", headers=headers)
+                assert response.status_code == 401, headers
+            assert await catalog.all_entries() == []  # no refused call pulled anything
+            response = await catalog.http.post(
+                "/federation/sync", headers={"Authorization": f"Bearer {key}"}
+            )
+            assert response.status_code == 200, response.text
+            assert response.json()["peers"][0]["added"] == 1
+            response = await catalog.http.post("/federation/sync", headers={"X-API-Key": key})
+            assert response.status_code == 200 and response.json()["peers"][0]["added"] == 0
+            assert len(await catalog.all_entries()) == 1
+            assert redact(f"peer pull by {key}") == "peer pull by [redacted]"
         finally:
             await catalog.close()
