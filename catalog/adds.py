@@ -365,15 +365,21 @@ def add_one(session: Session, new: NewEntry, now: datetime, *, sqlite: bool) -> 
     return AddResult(row_to_entry(row, now), created=True, deprecated=deprecated)
 
 
+def search_values(new: NewEntry) -> dict[tuple[str, str], str]:
+    """The search values of an entry: (field, normalized value) -> value as given."""
+    mine: dict[tuple[str, str], str] = {}
+    for field in MULTI_FIELDS:
+        for value in new.claims.get(field):
+            mine.setdefault((field, value.lower()[:512]), value[:512])
+    return mine
+
+
 def index_values(session: Session, rows: list[tuple[int, NewEntry, str]], *, sqlite: bool) -> None:
     """Search values and full text of freshly inserted entries (row id, entry, text)."""
     values: list[dict[str, Any]] = []
     texts: list[dict[str, Any]] = []
     for row_id, new, text in rows:
-        mine: dict[tuple[str, str], str] = {}
-        for field in MULTI_FIELDS:
-            for value in new.claims.get(field):
-                mine.setdefault((field, value.lower()[:512]), value[:512])
+        mine = search_values(new)
         values += [
             {"entry_row": row_id, "field": field, "norm": norm, "value": value}
             for (field, norm), value in mine.items()

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 
-from catalog import adds
+from catalog import adds, pgwrite
 from catalog.filelock import FileLock
 from catalog.models import (
     ChangeRow,
@@ -154,29 +154,40 @@ class CatalogStore:
         return await future
 
     async def _drain(self) -> None:
-        while self._queue:
-            batch = self._queue[:_BATCH]
-            del self._queue[:_BATCH]
-            try:
-                await self._store_batch(batch)
-            except BaseException as exc:  # cancelled at shutdown: nobody waits forever
-                for _, future in [*batch, *self._queue]:
-                    if future.done():
-                        continue
-                    if isinstance(exc, asyncio.CancelledError):
-                        future.cancel()
-                    else:
-                        future.set_exception(exc)
-                self._queue.clear()
-                raise
-
-    async def _store_batch(self, batch: list[tuple[NewEntry, asyncio.Future[AddResult]]]) -> None:
+        # PostgreSQL: one connection for as long as descriptions keep coming (each
+        # checkout costs the pool's ping, three round trips)
+        held: list[AsyncConnection] = []
         try:
-            results = await self._write_adds([new for new, _ in batch])
+            while self._queue:
+                batch = self._queue[:_BATCH]
+                del self._queue[:_BATCH]
+                try:
+                    await self._store_batch(batch, held)
+                except BaseException as exc:  # cancelled at shutdown: nobody waits forever
+                    for _, future in [*batch, *self._queue]:
+                        if future.done():
+                            continue
+                        if isinstance(exc, asyncio.CancelledError):
+                            future.cancel()
+                        else:
+                            future.set_exception(exc)
+                    self._queue.clear()
+                    raise
+        finally:
+            for connection in held:
+                await connection.close()
+
+    async def _store_batch(
+        self,
+        batch: list[tuple[NewEntry, asyncio.Future[AddResult]]],
+        held: list[AsyncConnection],
+    ) -> None:
+        try:
+            results = await self._write_adds([new for new, _ in batch], held)
         except Exception as exc:
             if len(batch) > 1:
                 for item in batch:
-                    await self._store_batch([item])
+                    await self._store_batch([item], held)
             elif not batch[0][1].done():
                 batch[0][1].set_exception(exc)
             return
@@ -184,15 +195,25 @@ class CatalogStore:
             if not future.done():
                 future.set_result(result)
 
-    async def _write_adds(self, news: list[NewEntry]) -> list[AddResult]:
-        """One write transaction adding `news`: in the writer thread on a SQLite file, else
-        through the async session (PostgreSQL, in-memory SQLite)."""
+    async def _write_adds(
+        self, news: list[NewEntry], held: list[AsyncConnection]
+    ) -> list[AddResult]:
+        """One write transaction adding `news`: in the writer thread on a SQLite file; on
+        PostgreSQL on the asyncpg connection in `held` (checked out if empty) unless one
+        of them meets a stored entry; else through the async session."""
         now = self.clock()
         if self._writer_thread is not None:
             async with self._local_lock:
                 return await asyncio.get_running_loop().run_in_executor(
                     self._writer_thread, self._write_adds_sqlite, news, now
                 )
+        if not self.sqlite:  # the common case in four round trips (catalog.pgwrite)
+            if not held:
+                held.append(await self.engine.connect())
+            async with self._local_lock:
+                results = await pgwrite.write_plain(held[0], news, now, _LOCK_KEY)
+            if results is not None:
+                return results
         async with self.write() as session:
             return await session.run_sync(
                 lambda sync: adds.add_many(sync, news, now, sqlite=self.sqlite)

@@ -230,24 +230,37 @@ async def test_onboarding_records_participant(store: CatalogStore) -> None:
 
 
 async def test_a_failure_inside_the_write_leaves_nothing_half_stored(
-    store: CatalogStore, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    store: CatalogStore,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """A write that fails after some of its rows are in leaves none of them: on the
+    general path (an index step fails) and on PostgreSQL's hot path (its last statement,
+    onboarding, fails after the insert into every other table; the group is then written
+    the general way, which fails as well)."""
     import sqlalchemy as sa
 
-    from catalog import adds
+    from catalog import adds, pgwrite
 
     def broken_index(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(adds, "index_values", broken_index)
+    failing = "SELECT $1::text[], $2::text[], $3::text[], $4::timestamptz, 1 / 0"
+    monkeypatch.setattr(pgwrite, "ONBOARD", failing)
+    legal = entry(1, types=("LegalParticipant",))
+    legal.onboard = True
     with pytest.raises(RuntimeError, match="disk full"):
-        await store.add(entry(1))
+        await store.add(legal)
+    assert store.sqlite or "division by zero" in caplog.text  # the hot path failed first
     async with engine.connect() as conn:
         for table in (
             "catalog_entries",
             "catalog_entry_documents",
             "catalog_entry_values",
             "catalog_changes",
+            "catalog_participants",
         ):
             count = (await conn.execute(sa.text(f"SELECT count(*) FROM {table}"))).scalar()
             assert count == 0, table

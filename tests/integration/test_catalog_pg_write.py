@@ -1,0 +1,168 @@
+"""PostgreSQL's hot write path (`catalog.pgwrite`, ADR catalog-0012) stores exactly what
+the general path (`catalog.adds`) stores, row for row in every table, and hands over to
+it whenever a group meets something stored."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from test_catalog_store import NOW, Clock, entry
+
+from catalog import pgwrite
+from catalog.records import NewEntry
+from catalog.store import CatalogStore
+from hinterland.db import create_engine, migrate
+
+pytestmark = pytest.mark.postgres
+
+TABLES = {
+    "catalog_entries": "row_id",
+    "catalog_entry_documents": "row_id",
+    "catalog_entry_values": "entry_row, field, norm",
+    "catalog_search": "row_id",
+    "catalog_changes": "seq",
+    "catalog_participants": "did",
+}
+
+
+@pytest.fixture
+def migrated_pg(postgres_url: str) -> str:
+    migrate.upgrade(postgres_url)
+    return postgres_url
+
+
+def group() -> list[NewEntry]:
+    """Entries that exercise every column: values to normalize (case, length, repeats),
+    an expiry, an onboarding, a compliance credential, words for the full text."""
+    legal = entry(1, issuer="did:web:acme.example", subject="did:web:acme.example",
+                  name="ACME Additive GmbH", types=("LegalParticipant",), country=["DE"])
+    legal.onboard = True
+    offer = entry(2, name="SLS printing in Dresden", types=("PrintService",),
+                  material=["PA12", "pa12", "PA11"], region=["DE-SN"], keyword=["x" * 600])
+    offer.compliance = {"type": ["VerifiableCredential"], "issuer": "did:web:catalog"}
+    expiring = entry(3, until=NOW + timedelta(days=2), format=["STL", "3MF"])
+    plain = entry(4, issuer="did:web:bravo.example", name="Carbon footprint, aluminium")
+    return [legal, offer, expiring, plain]
+
+
+async def rows(engine: AsyncEngine) -> dict[str, list[Any]]:
+    async with engine.connect() as conn:
+        return {
+            table: [
+                tuple(row)
+                for row in await conn.execute(
+                    sa.text(f"SELECT * FROM {table} ORDER BY {order}")
+                )
+            ]
+            for table, order in TABLES.items()
+        }
+
+
+async def store_group(engine: AsyncEngine, *, hot: bool) -> dict[str, list[Any]]:
+    async with engine.begin() as conn:  # an empty catalog, identities from 1
+        await conn.execute(
+            sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        )
+    store = CatalogStore(engine, clock=Clock())
+    calls: list[bool] = []
+    real = pgwrite.write_plain
+
+    async def write_plain(*args: Any) -> Any:
+        calls.append(hot)
+        return await real(*args) if hot else None
+
+    pgwrite_module: Any = pgwrite
+    original, pgwrite_module.write_plain = pgwrite_module.write_plain, write_plain
+    try:
+        results = await asyncio.gather(*(store.add(new) for new in group()))
+    finally:
+        pgwrite_module.write_plain = original
+    assert calls == [hot], "the four descriptions went in as one group"
+    assert all(result.created for result in results)
+    return await rows(engine)
+
+
+async def test_the_hot_path_stores_what_the_general_path_stores(migrated_pg: str) -> None:
+    engine = create_engine(migrated_pg)
+    try:
+        general = await store_group(engine, hot=False)
+        hot = await store_group(engine, hot=True)
+    finally:
+        await engine.dispose()
+    assert len(general["catalog_entry_values"]) == 11  # PA12 once, the long keyword cut
+    assert len(general["catalog_participants"]) == 1
+    for table in TABLES:
+        assert hot[table] == general[table], table
+
+
+async def test_a_group_meeting_a_stored_version_goes_the_general_way(
+    migrated_pg: str,
+) -> None:
+    """A newer version of a stored entry deprecates it: the hot path stores nothing and
+    leaves the group to `catalog.adds`, which knows versions."""
+    engine = create_engine(migrated_pg)
+    store = CatalogStore(engine, clock=Clock())
+    try:
+        first = entry(1, subject="https://acme.example/sd/offer", issued=NOW - timedelta(2))
+        await store.add(first)
+        newer = entry(2, subject="https://acme.example/sd/offer")
+        other = entry(3)
+        results = await asyncio.gather(store.add(newer), store.add(other))
+        assert results[0].deprecated == [first.id] and results[1].created
+        assert (await store.get(first.id)).status == "deprecated"
+        copy = await store.add(entry(3))  # the same hash again: known, not stored twice
+        assert not copy.created and copy.entry.id == other.id
+        counts = {table: len(found) for table, found in (await rows(engine)).items()}
+        assert counts["catalog_entries"] == 3 and counts["catalog_changes"] == 4
+    finally:
+        await engine.dispose()
+
+
+async def test_the_writer_reconnects_after_losing_its_connection(
+    migrated_pg: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The writer keeps its connection while descriptions keep coming; if the database
+    drops it, the group is written the general way and the next one reconnects."""
+    engine = create_engine(migrated_pg)
+    store = CatalogStore(engine, clock=Clock())
+    real = pgwrite.write_plain
+    dropped: list[int] = []
+    calls: list[int] = []
+
+    async def drop_then_write(connection: Any, *args: Any) -> Any:
+        calls.append(len(args[0]))
+        if not dropped:  # end this very connection from another session, once
+            raw = (await connection.get_raw_connection()).driver_connection
+            dropped.append(raw.get_server_pid())
+            async with engine.connect() as other:
+                await other.execute(
+                    sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped[0]}
+                )
+        return await real(connection, *args)
+
+    pgwrite_module: Any = pgwrite
+    pgwrite_module.write_plain = drop_then_write
+    try:
+        outcomes = await asyncio.gather(
+            store.add(entry(1)), store.add(entry(2)), return_exceptions=True
+        )
+        failed = [o for o in outcomes if isinstance(o, BaseException)]
+        assert failed == [], failed
+        assert "the grouped write failed" in caplog.text
+        assert (await store.add(entry(3))).created
+        assert calls == [2, 1]  # the group went the general way, the next reconnected
+        async with engine.connect() as conn:
+            backends = await conn.scalar(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                {"pid": dropped[0]},
+            )
+        assert backends == 0
+        assert len((await rows(engine))["catalog_entries"]) == 3
+    finally:
+        pgwrite_module.write_plain = real
+        await engine.dispose()
