@@ -120,23 +120,32 @@ async def write_plain(
     raw = (await connection.get_raw_connection()).driver_connection
     assert isinstance(raw, asyncpg.Connection)
     try:
-        try:
-            await raw.execute(BEGIN.format(key=int(lock_key)))
-            results = await _write(raw, news, now)
-        except BaseException:
-            await raw.execute("ROLLBACK")  # no transaction: a warning, not an error
-            raise
-        await raw.execute("COMMIT")
+        await raw.execute(BEGIN.format(key=int(lock_key)))
+        results = await _write(raw, news, now)
+        if results is None:
+            await raw.execute("ROLLBACK")
+        else:
+            await raw.execute("COMMIT")
         return results
-    except BaseException as exc:
-        # a connection the server refused a statement on is fine; any other may be gone,
-        # or in the middle of a statement (cancellation): let the pool replace it
-        if raw.is_closed() or not isinstance(exc, asyncpg.PostgresError):
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        if not await _rolled_back(raw):  # the connection is gone: the pool replaces it
             await connection.invalidate()
-        if isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError | OSError):
-            logger.warning("the grouped write failed (%s); writing the group again", exc)
-            return None
+        logger.warning("the grouped write failed (%s); writing the group again", exc)
+        return None
+    except BaseException:  # cancelled, perhaps in the middle of a statement
+        await connection.invalidate()
         raise
+
+
+async def _rolled_back(raw: asyncpg.Connection) -> bool:
+    """Whether the transaction could be rolled back, leaving the connection usable."""
+    if raw.is_closed():
+        return False
+    try:
+        await raw.execute("ROLLBACK")  # also when no transaction began: a warning only
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        return False
+    return True
 
 
 async def _write(

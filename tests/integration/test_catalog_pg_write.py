@@ -166,3 +166,37 @@ async def test_the_writer_reconnects_after_losing_its_connection(
     finally:
         pgwrite_module.write_plain = real
         await engine.dispose()
+
+
+async def test_a_writer_cancelled_mid_statement_leaves_nothing_behind(
+    migrated_pg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cancelled (shutdown) in the middle of a statement, the writer drops its connection
+    and stays cancelled: nothing of the group is written, by this path or the general
+    one, and the advisory lock is not left held by a statement still running."""
+    engine = create_engine(migrated_pg)
+    store = CatalogStore(engine, clock=Clock())
+    real_write = pgwrite._write
+    started = asyncio.Event()
+
+    async def slow_write(raw: Any, news: list[NewEntry], now: Any) -> Any:
+        started.set()
+        await raw.execute("SELECT pg_sleep(30)")
+        return await real_write(raw, news, now)
+
+    monkeypatch.setattr(pgwrite, "_write", slow_write)
+    try:
+        adding = asyncio.ensure_future(store.add(entry(1)))
+        await asyncio.wait_for(started.wait(), 10)
+        await asyncio.sleep(0.2)  # in pg_sleep, holding the lock
+        writer = store._writer
+        assert writer is not None
+        writer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await adding
+        monkeypatch.undo()
+        assert (await asyncio.wait_for(store.add(entry(2)), 10)).created
+        ids = [row[1] for row in (await rows(engine))["catalog_entries"]]
+        assert ids == [entry(2).id]
+    finally:
+        await engine.dispose()
