@@ -28,6 +28,8 @@ from catalog.records import AddResult, NewEntry
 from catalog.terms import pg_value_terms
 from catalog.text import index_text
 
+logger = logging.getLogger(__name__)
+
 BEGIN = (
     "BEGIN; SELECT pg_advisory_xact_lock({key}); "
     # the look-up must fit the table as it is now, not as it was (catalog.pgplans)
@@ -101,7 +103,6 @@ changes AS (
 )
 SELECT row_id FROM numbered ORDER BY n
 """
-logger = logging.getLogger(__name__)
 ONBOARD = (
     "INSERT INTO catalog_participants (did, name, entry_id, onboarded) "
     "SELECT did, name, entry_id, $4 FROM unnest($1::text[], $2::text[], $3::text[]) "
@@ -117,6 +118,8 @@ async def write_plain(
     transaction begun), or return None, having written nothing, if one of them meets a
     stored entry or another of the group -- or if the database failed the write: the
     general path then tries the group again and fails, if it must, as SQLAlchemy fails."""
+    if not _alone(news):
+        return None
     raw = (await connection.get_raw_connection()).driver_connection
     assert isinstance(raw, asyncpg.Connection)
     try:
@@ -151,8 +154,6 @@ async def _rolled_back(raw: asyncpg.Connection) -> bool:
 async def _write(
     raw: asyncpg.Connection, news: list[NewEntry], now: datetime
 ) -> list[AddResult] | None:
-    if not _alone(news):
-        return None
     subjects = list({n.claims.subject_id for n in news if n.claims.subject_id})
     keys = {(n.issuer, n.claims.subject_id) for n in news}
     for sha256, issuer, subject in await raw.fetch(LOOK_UP, [n.sha256 for n in news], subjects):

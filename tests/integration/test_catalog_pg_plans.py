@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Session
 from test_catalog_store import NOW, Clock, entry
 
-from catalog import adds
+from catalog import adds, pgwrite
 from catalog.records import NewEntry
 from catalog.store import CatalogStore
 from hinterland.db import create_engine, migrate
@@ -95,5 +95,42 @@ async def _plans_of_the_feed(url: str) -> dict[str, int]:
             ).all()
         assert len(rows) == 1, rows  # the feed's statement, prepared on this connection
         return {"generic": rows[0].generic_plans, "custom": rows[0].custom_plans}
+    finally:
+        await engine.dispose()
+
+
+def test_the_grouped_write_plans_its_look_up_afresh_and_its_insert_once(
+    postgres_url: str,
+) -> None:
+    """`catalog.pgwrite`: the look-up gets a custom plan every time (the table grows under
+    it); the insert, planned anew, would cost more than it saves, and goes generic."""
+    migrate.upgrade(postgres_url)
+    plans = asyncio.run(_plans_of_the_grouped_write(postgres_url))
+    assert plans["look-up"]["custom"] >= 12 and plans["look-up"]["generic"] == 0, plans
+    assert plans["insert"]["generic"] >= 6, plans  # after PostgreSQL's five custom plans
+
+
+async def _plans_of_the_grouped_write(url: str) -> dict[str, dict[str, int]]:
+    engine = create_engine(url, pool_size=1)  # one connection, one statement cache
+    try:
+        store = CatalogStore(engine, clock=Clock())
+        for group in range(12):
+            news = [entry(10 * group + n) for n in range(3)]
+            assert all(r.created for r in await asyncio.gather(*map(store.add, news)))
+        plans: dict[str, dict[str, int]] = {}
+        async with engine.connect() as conn:
+            for name, start in (("look-up", pgwrite.LOOK_UP[:40]), ("insert", "WITH new AS")):
+                rows = (
+                    await conn.execute(
+                        sa.text(
+                            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+                            "WHERE starts_with(ltrim(statement, E' \\n'), :start)"
+                        ),
+                        {"start": start},
+                    )
+                ).all()
+                assert len(rows) == 1, (name, rows)
+                plans[name] = {"generic": rows[0].generic_plans, "custom": rows[0].custom_plans}
+        return plans
     finally:
         await engine.dispose()
