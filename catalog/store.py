@@ -85,6 +85,7 @@ class CatalogStore:
             else None
         )
         self._writer: asyncio.Task[None] | None = None
+        self._draining = False  # a writer task is taking descriptions from the queue
         # SQLite files: adds run in one thread of their own over a synchronous connection
         self._sync_engine = (
             create_sync_sqlite_engine(database, synchronous=sqlite_synchronous)
@@ -98,7 +99,10 @@ class CatalogStore:
         )
 
     async def close(self) -> None:
-        """Release the writer thread and its connection (the async engine is the owner's)."""
+        """Let the writer store what is queued and return its connection; release the
+        writer thread and its connection (the async engine is the owner's)."""
+        if self._writer is not None:
+            await asyncio.wait([self._writer])  # its outcome went to the callers
         if self._writer_thread is not None and self._sync_engine is not None:
             await asyncio.get_running_loop().run_in_executor(
                 self._writer_thread, self._sync_engine.dispose
@@ -149,7 +153,8 @@ class CatalogStore:
         """
         future: asyncio.Future[AddResult] = asyncio.get_running_loop().create_future()
         self._queue.append((new, future))
-        if self._writer is None or self._writer.done():
+        if not self._draining:
+            self._draining = True
             self._writer = asyncio.create_task(self._drain())
         return await future
 
@@ -174,6 +179,9 @@ class CatalogStore:
                     self._queue.clear()
                     raise
         finally:
+            # Set before anything awaits: a description queued while the connection
+            # closes starts a writer of its own instead of waiting for this one.
+            self._draining = False
             for connection in held:
                 await connection.close()
 

@@ -316,6 +316,7 @@ class CatalogClient:
     async def close(self) -> None:
         await self.http.aclose()
         await self.service.sparql.close()
+        await self.service.store.close()
         await self.service.engine.dispose()
 
     async def publish(self, document: dict[str, Any] | bytes) -> httpx.Response:

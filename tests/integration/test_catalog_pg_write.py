@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from test_catalog_store import NOW, Clock, entry
 
 from catalog import pgwrite
@@ -82,6 +82,7 @@ async def store_group(engine: AsyncEngine, *, hot: bool) -> dict[str, list[Any]]
         results = await asyncio.gather(*(store.add(new) for new in group()))
     finally:
         pgwrite_module.write_plain = original
+    await store.close()
     assert calls == [hot], "the four descriptions went in as one group"
     assert all(result.created for result in results)
     return await rows(engine)
@@ -119,6 +120,7 @@ async def test_a_group_meeting_a_stored_version_goes_the_general_way(
         assert not copy.created and copy.entry.id == other.id
         counts = {table: len(found) for table, found in (await rows(engine)).items()}
         assert counts["catalog_entries"] == 3 and counts["catalog_changes"] == 4
+        await store.close()
     finally:
         await engine.dispose()
 
@@ -141,7 +143,7 @@ async def test_the_writer_reconnects_after_losing_its_connection(
             dropped.append(raw.get_server_pid())
             async with engine.connect() as other:
                 await other.execute(
-                    sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped[0]}
+                    sa.text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": dropped[0]}
                 )
         return await real(connection, *args)
 
@@ -163,6 +165,7 @@ async def test_the_writer_reconnects_after_losing_its_connection(
             )
         assert backends == 0
         assert len((await rows(engine))["catalog_entries"]) == 3
+        await store.close()
     finally:
         pgwrite_module.write_plain = real
         await engine.dispose()
@@ -198,5 +201,29 @@ async def test_a_writer_cancelled_mid_statement_leaves_nothing_behind(
         assert (await asyncio.wait_for(store.add(entry(2)), 10)).created
         ids = [row[1] for row in (await rows(engine))["catalog_entries"]]
         assert ids == [entry(2).id]
+        await store.close()
     finally:
+        await engine.dispose()
+
+
+async def test_a_description_queued_while_the_writer_lets_go_is_stored(
+    migrated_pg: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When its queue runs dry the writer returns its connection, which takes a round
+    trip; a description arriving meanwhile must start a writer, not wait forever."""
+    engine = create_engine(migrated_pg)
+    store = CatalogStore(engine, clock=Clock())
+    real_close = AsyncConnection.close
+
+    async def slow_close(self: AsyncConnection) -> None:
+        await asyncio.sleep(0.3)
+        await real_close(self)
+
+    monkeypatch.setattr(AsyncConnection, "close", slow_close)
+    try:
+        assert (await store.add(entry(1))).created  # the writer is letting go now
+        assert (await asyncio.wait_for(store.add(entry(2)), 5)).created
+        await store.close()  # waits for the writers to return their connections
+    finally:
+        monkeypatch.undo()
         await engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -64,8 +65,10 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(engine: AsyncEngine, clock: Clock) -> CatalogStore:
-    return CatalogStore(engine, clock=clock)
+async def store(engine: AsyncEngine, clock: Clock) -> AsyncIterator[CatalogStore]:
+    store = CatalogStore(engine, clock=clock)
+    yield store
+    await store.close()
 
 
 async def test_add_is_idempotent_and_feeds_changes(store: CatalogStore) -> None:
