@@ -76,7 +76,11 @@ def create_app(
     )
     app.state.catalog = service
     install_error_handlers(app)
-    install_observability(app, [("database", database_check(service.engine))])
+    install_observability(
+        app,
+        [("database", database_check(service.engine))],
+        metrics_api_key=settings.metrics_api_key,
+    )
     app.include_router(api.router)
     app.include_router(pages.router)
     api.dispatch_publish_first(app)

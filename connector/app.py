@@ -219,7 +219,7 @@ def create_app(settings: ConnectorSettings, overrides: Overrides | None = None) 
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    install_observability(app)
+    install_observability(app, metrics_api_key=settings.metrics_api_key)
 
     @app.get("/.well-known/dspace-version", tags=["dataspace protocol"])
     async def dspace_version() -> JSONResponse:

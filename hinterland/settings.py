@@ -13,7 +13,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -104,6 +104,9 @@ class HinterlandSettings(BaseSettings):
     did: DidSettings = Field(default_factory=DidSettings)
     log_level: str = "INFO"
     log_json: bool = True
+    # when set, GET /metrics needs it (Bearer or X-API-Key): keep the figures off the
+    # public side of an ingress that routes every path
+    metrics_api_key: SecretStr | None = None
 
     @classmethod
     def settings_customise_sources(

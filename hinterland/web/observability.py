@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -27,10 +27,12 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from pydantic import SecretStr
 from starlette.routing import Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hinterland.web.logging import request_id_var
+from hinterland.web.apikey import require_key
+from hinterland.web.logging import register_secret, request_id_var
 from hinterland.web.routes import label_plain_routes
 
 logger = logging.getLogger("hinterland.access")
@@ -147,9 +149,14 @@ def _route_template(scope: Scope) -> str:
 
 
 def install_observability(
-    app: FastAPI, readiness_checks: Sequence[tuple[str, ReadinessCheck]] = ()
+    app: FastAPI,
+    readiness_checks: Sequence[tuple[str, ReadinessCheck]] = (),
+    metrics_api_key: SecretStr | None = None,
 ) -> Metrics:
-    """Add request ids, access logs, metrics and health endpoints to an app."""
+    """Add request ids, access logs, metrics and health endpoints to an app. With
+    `metrics_api_key`, `/metrics` answers only requests that carry it."""
+    if metrics_api_key is not None:
+        register_secret(metrics_api_key.get_secret_value())
     metrics = Metrics()
     app.state.metrics = metrics
 
@@ -172,7 +179,9 @@ def install_observability(
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        if metrics_api_key is not None:
+            require_key(request.headers, metrics_api_key, "metrics_api_key")
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(RequestContextMiddleware, metrics=metrics, router=app.router)

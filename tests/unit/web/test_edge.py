@@ -164,3 +164,24 @@ async def test_plain_routes_and_mounts_are_labelled_by_their_path() -> None:
     # the mount names itself; a Starlette whose router names its routes refines the label
     assert re.search(r'route="/static(/\{name\})?",status="200"} 1.0', text)
     assert 'route="unmatched",status="404"} 1.0' in text
+
+
+async def test_metrics_need_the_key_when_one_is_set() -> None:
+    """An ingress that routes every path would show the figures to anyone: with
+    `metrics_api_key` set, `/metrics` answers only requests that carry it."""
+    from pydantic import SecretStr
+
+    from hinterland.web.logging import redact
+
+    key = "metrics-" + "9f3c" * 8
+    app = FastAPI()
+    install_error_handlers(app)
+    install_observability(app, metrics_api_key=SecretStr(key))
+    assert (await _get(app, "/metrics")).status_code == 401
+    wrong = await _get(app, "/metrics", headers={"Authorization": f"Bearer {key}x"})
+    assert wrong.status_code == 401 and "metrics_api_key" in wrong.json()["message"]
+    for headers in ({"Authorization": f"Bearer {key}"}, {"X-API-Key": key}):
+        response = await _get(app, "/metrics", headers=headers)
+        assert response.status_code == 200 and "hinterland_http_requests" in response.text
+    assert (await _get(app, "/healthz")).status_code == 200  # probes need no key
+    assert redact(f"scraped with {key}") == "scraped with [redacted]"
