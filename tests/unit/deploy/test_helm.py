@@ -110,3 +110,28 @@ def test_rendered_chart_matches_the_server(component: str, tmp_path: Path) -> No
 def test_an_unknown_component_is_refused() -> None:
     with pytest.raises(helm.HelmError, match="component must be connector or catalog"):
         _render({"component": "database"})
+
+
+@pytest.mark.parametrize("component", ["connector", "catalog"])
+def test_optional_keys_come_from_secrets_the_server_reads(component: str) -> None:
+    """The metrics key (both) and the catalog's admin key are set only when a secret is
+    named, and then as secret references to settings the server reads."""
+
+    def env(values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        (deployment,) = _render({"component": component, **values})["Deployment"]
+        (container,) = deployment["spec"]["template"]["spec"]["containers"]
+        return {e["name"]: e for e in container["env"]}
+
+    plain = env({})
+    assert "HINTERLAND_METRICS_API_KEY" not in plain
+    assert "HINTERLAND_CATALOG__ADMIN_API_KEY" not in plain
+    keyed = env({"metricsApiKey": {"existingSecret": "acme-metrics"},
+                 "adminApiKey": {"existingSecret": "acme-admin"}})
+    wanted = {"HINTERLAND_METRICS_API_KEY": "acme-metrics"}
+    if component == "catalog":
+        wanted["HINTERLAND_CATALOG__ADMIN_API_KEY"] = "acme-admin"
+    else:
+        assert "HINTERLAND_CATALOG__ADMIN_API_KEY" not in keyed
+    for name, secret in wanted.items():
+        assert keyed[name]["valueFrom"]["secretKeyRef"] == {"name": secret, "key": "api-key"}
+        assert reads(SETTINGS[component], name), name
