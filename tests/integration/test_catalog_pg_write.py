@@ -227,3 +227,31 @@ async def test_a_description_queued_while_the_writer_lets_go_is_stored(
     finally:
         monkeypatch.undo()
         await engine.dispose()
+
+
+async def test_two_writers_sharing_the_database_never_keep_two_versions_active(
+    migrated_pg: str,
+) -> None:
+    """Two catalog processes (here: two stores with engines of their own) adding versions
+    of the same subjects at once: the advisory lock orders them, so whichever commits
+    second sees the first, and the older version ends deprecated either way."""
+    engines = [create_engine(migrated_pg), create_engine(migrated_pg)]
+    stores = [CatalogStore(engine, clock=Clock()) for engine in engines]
+    try:
+        for subject in range(15):
+            versions = [
+                entry(100 * subject + side, subject=f"https://acme.example/sd/{subject}",
+                      issued=NOW - timedelta(days=2 - side))
+                for side in (0, 1)
+            ]
+            await asyncio.gather(*(store.add(v) for store, v in zip(stores, versions, strict=True)))
+            states = {v.id: (await stores[0].get(v.id)).status for v in versions}
+            assert states == {versions[0].id: "deprecated", versions[1].id: "active"}, subject
+        changes = await stores[1].changes(0, 1_000)
+        assert [c.seq for c in changes] == sorted(c.seq for c in changes)
+        assert sum(c.kind == "added" for c in changes) == 30
+        for store in stores:
+            await store.close()
+    finally:
+        for engine in engines:
+            await engine.dispose()
