@@ -39,7 +39,7 @@ def test_the_check_names_what_is_missing(database_url: str) -> None:
     migrate.require_current(database_url)  # every migration applied: no complaint
 
     migrate.downgrade(database_url, "catalog@-1")  # a release behind on one branch
-    behind = r"lacks this release's migrations \(catalog_0003\)"
+    behind = r"lacks this release's migrations \(catalog_0004\)"
     with pytest.raises(ConfigurationError, match=behind):
         migrate.require_current(database_url)
 
@@ -48,7 +48,7 @@ def test_the_check_names_what_is_missing(database_url: str) -> None:
     # a newer release migrated the database further: not this release's call
     asyncio.run(
         _execute(database_url, "UPDATE alembic_version SET version_num = 'catalog_9999' "
-                 "WHERE version_num = 'catalog_0003'")
+                 "WHERE version_num = 'catalog_0004'")
     )
     migrate.require_current(database_url)
 
