@@ -256,16 +256,11 @@ def add_many(
         )
     if not sqlite:
         conn.exec_driver_sql(DEFAULT_PLANS)
-    seen: dict[object, int] = {}
-    for new, key in zip(news, keys, strict=True):
-        seen[new.sha256] = seen.get(new.sha256, 0) + 1
-        if key[1]:
-            seen[key] = seen.get(key, 0) + 1
     results: dict[int, AddResult] = {}
     plain: list[tuple[int, NewEntry]] = []
+    alone = alone_in_group(news)
     for position, (new, key) in enumerate(zip(news, keys, strict=True)):
-        alone = seen[new.sha256] == 1 and (not key[1] or seen[key] == 1)
-        if alone and new.sha256 not in taken and key not in taken:
+        if alone[position] and new.sha256 not in taken and key not in taken:
             plain.append((position, new))
     if plain:
         insert_plain(session, plain, now, results, sqlite=sqlite)
@@ -274,6 +269,21 @@ def add_many(
         if position not in done:
             results[position] = add_one(session, new, now, sqlite=sqlite)
     return [results[position] for position in range(len(news))]
+
+
+def alone_in_group(news: list[NewEntry]) -> list[bool]:
+    """For each description, whether no other of the group has its hash, or its issuer
+    and subject (a copy or another version within the group)."""
+    seen: dict[object, int] = {}
+    keys = [(new.issuer, new.claims.subject_id) for new in news]
+    for new, key in zip(news, keys, strict=True):
+        seen[new.sha256] = seen.get(new.sha256, 0) + 1
+        if key[1]:
+            seen[key] = seen.get(key, 0) + 1
+    return [
+        seen[new.sha256] == 1 and (not key[1] or seen[key] == 1)
+        for new, key in zip(news, keys, strict=True)
+    ]
 
 
 def insert_plain(

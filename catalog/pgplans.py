@@ -8,7 +8,7 @@ word is. Statements that must fit the table as it is now run after `CUSTOM_PLANS
 their transaction (ADR catalog-0010): the add path's look-ups, the change feed, searches
 with words or filters. Custom plans cost some 10 us of planning each; inserts keep their
 generic plans (custom ones would re-plan every row of an executemany), so the add path
-sets `DEFAULT_PLANS` again after its look-ups.
+sets `DEFAULT_PLANS` again after its look-ups (`catalog.pgwrite` from within its look-up).
 """
 
 CUSTOM_PLANS = "SET LOCAL plan_cache_mode = force_custom_plan"

@@ -23,18 +23,22 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from catalog.adds import blob_values, entry_of, entry_values, search_values
+from catalog.adds import (
+    alone_in_group,
+    blob_values,
+    entry_of,
+    entry_values,
+    search_values,
+)
+from catalog.pgplans import CUSTOM_PLANS
 from catalog.records import AddResult, NewEntry
 from catalog.terms import pg_value_terms
 from catalog.text import index_text
 
 logger = logging.getLogger(__name__)
 
-BEGIN = (
-    "BEGIN; SELECT pg_advisory_xact_lock({key}); "
-    # the look-up must fit the table as it is now, not as it was (catalog.pgplans)
-    "SET LOCAL plan_cache_mode = force_custom_plan"
-)
+# the look-up must fit the table as it is now, not as it was (catalog.pgplans)
+BEGIN = "BEGIN; SELECT pg_advisory_xact_lock({key}); " + CUSTOM_PLANS
 LOOK_UP = (
     "SELECT sha256, NULL, NULL FROM catalog_entries WHERE sha256 = ANY($1::text[]) "
     "UNION ALL "
@@ -118,7 +122,7 @@ async def write_plain(
     transaction begun), or return None, having written nothing, if one of them meets a
     stored entry or another of the group -- or if the database failed the write: the
     general path then tries the group again and fails, if it must, as SQLAlchemy fails."""
-    if not _alone(news):
+    if not all(alone_in_group(news)):
         return None
     raw = (await connection.get_raw_connection()).driver_connection
     assert isinstance(raw, asyncpg.Connection)
@@ -193,9 +197,3 @@ async def _write(
         for new, row_id, row in zip(news, row_ids, entries, strict=True)
     ]
 
-
-def _alone(news: list[NewEntry]) -> bool:
-    """No two of the group share a hash, or an issuer and subject."""
-    hashes = {new.sha256 for new in news}
-    versions = [(new.issuer, new.claims.subject_id) for new in news if new.claims.subject_id]
-    return len(hashes) == len(news) and len(set(versions)) == len(versions)
