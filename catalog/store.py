@@ -86,6 +86,9 @@ class CatalogStore:
         )
         self._writer: asyncio.Task[None] | None = None
         self._draining = False  # a writer task is taking descriptions from the queue
+        # PostgreSQL: the writer's connection, kept for as long as descriptions keep
+        # coming (each checkout costs the pool's ping, three round trips)
+        self._writer_connection: AsyncConnection | None = None
         # SQLite files: adds run in one thread of their own over a synchronous connection
         self._sync_engine = (
             create_sync_sqlite_engine(database, synchronous=sqlite_synchronous)
@@ -159,15 +162,12 @@ class CatalogStore:
         return await future
 
     async def _drain(self) -> None:
-        # PostgreSQL: one connection for as long as descriptions keep coming (each
-        # checkout costs the pool's ping, three round trips)
-        held: list[AsyncConnection] = []
         try:
             while self._queue:
                 batch = self._queue[:_BATCH]
                 del self._queue[:_BATCH]
                 try:
-                    await self._store_batch(batch, held)
+                    await self._store_batch(batch)
                 except BaseException as exc:  # cancelled at shutdown: nobody waits forever
                     for _, future in [*batch, *self._queue]:
                         if future.done():
@@ -180,22 +180,19 @@ class CatalogStore:
                     raise
         finally:
             # Set before anything awaits: a description queued while the connection
-            # closes starts a writer of its own instead of waiting for this one.
+            # closes starts a writer (and a connection) of its own.
             self._draining = False
-            for connection in held:
+            connection, self._writer_connection = self._writer_connection, None
+            if connection is not None:
                 await connection.close()
 
-    async def _store_batch(
-        self,
-        batch: list[tuple[NewEntry, asyncio.Future[AddResult]]],
-        held: list[AsyncConnection],
-    ) -> None:
+    async def _store_batch(self, batch: list[tuple[NewEntry, asyncio.Future[AddResult]]]) -> None:
         try:
-            results = await self._write_adds([new for new, _ in batch], held)
+            results = await self._write_adds([new for new, _ in batch])
         except Exception as exc:
             if len(batch) > 1:
                 for item in batch:
-                    await self._store_batch([item], held)
+                    await self._store_batch([item])
             elif not batch[0][1].done():
                 batch[0][1].set_exception(exc)
             return
@@ -203,12 +200,10 @@ class CatalogStore:
             if not future.done():
                 future.set_result(result)
 
-    async def _write_adds(
-        self, news: list[NewEntry], held: list[AsyncConnection]
-    ) -> list[AddResult]:
+    async def _write_adds(self, news: list[NewEntry]) -> list[AddResult]:
         """One write transaction adding `news`: in the writer thread on a SQLite file; on
-        PostgreSQL on the asyncpg connection in `held` (checked out if empty) unless one
-        of them meets a stored entry; else through the async session."""
+        PostgreSQL on the writer's connection unless one of them meets a stored entry;
+        else through the async session."""
         now = self.clock()
         if self._writer_thread is not None:
             async with self._local_lock:
@@ -216,10 +211,12 @@ class CatalogStore:
                     self._writer_thread, self._write_adds_sqlite, news, now
                 )
         if not self.sqlite:  # the common case in four round trips (catalog.pgwrite)
-            if not held:
-                held.append(await self.engine.connect())
+            if self._writer_connection is None:
+                self._writer_connection = await self.engine.connect()
             async with self._local_lock:
-                results = await pgwrite.write_plain(held[0], news, now, _LOCK_KEY)
+                results = await pgwrite.write_plain(
+                    self._writer_connection, news, now, _LOCK_KEY
+                )
             if results is not None:
                 return results
         async with self.write() as session:
