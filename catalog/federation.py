@@ -69,8 +69,8 @@ class Federation:
         self.page_size = page_size
         self.timeout = timeout
         self._http = http
-        # one pull per peer at a time: POST /federation/sync is open to anyone, and
-        # concurrent pulls from one cursor would verify every document once per caller
+        # one pull per peer at a time: the background loop and `POST /federation/sync`
+        # may overlap, and concurrent pulls from one cursor would each verify every document
         self._pulling: dict[str, asyncio.Lock] = {}
 
     async def sync_once(self) -> list[PeerReport]:
