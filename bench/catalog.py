@@ -126,13 +126,16 @@ end
 """
 
 
+def process_cpu_seconds(pid: int | str) -> float:
+    """User + system CPU seconds of one process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its children (the uvicorn workers)."""
-    total = 0.0
-    for member in [str(pid), *Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]:
-        fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return sum(process_cpu_seconds(member) for member in [str(pid), *children])
 
 
 def database_cpu_seconds(url: str) -> dict[int, float] | None:
@@ -157,12 +160,11 @@ def database_cpu_seconds(url: str) -> dict[int, float] | None:
     seconds: dict[int, float] = {}
     for pid in asyncio.run(backends()):
         try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            seconds[pid] = process_cpu_seconds(pid)
         except FileNotFoundError:  # a backend that ended meanwhile
             continue
         except OSError:  # not this machine's process
             return None
-        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return seconds
 
 
