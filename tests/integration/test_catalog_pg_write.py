@@ -126,7 +126,7 @@ async def test_a_group_meeting_a_stored_version_goes_the_general_way(
 
 
 async def test_the_writer_reconnects_after_losing_its_connection(
-    migrated_pg: str, caplog: pytest.LogCaptureFixture
+    migrated_pg: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The writer keeps its connection while descriptions keep coming; if the database
     drops it, the group is written the general way and the next one reconnects."""
@@ -147,8 +147,7 @@ async def test_the_writer_reconnects_after_losing_its_connection(
                 )
         return await real(connection, *args)
 
-    pgwrite_module: Any = pgwrite
-    pgwrite_module.write_plain = drop_then_write
+    monkeypatch.setattr(pgwrite, "write_plain", drop_then_write)
     try:
         outcomes = await asyncio.gather(
             store.add(entry(1)), store.add(entry(2)), return_exceptions=True
@@ -167,7 +166,6 @@ async def test_the_writer_reconnects_after_losing_its_connection(
         assert len((await rows(engine))["catalog_entries"]) == 3
         await store.close()
     finally:
-        pgwrite_module.write_plain = real
         await engine.dispose()
 
 
